@@ -1,0 +1,99 @@
+# anycast-agent: plain make, honours CFLAGS, LDFLAGS, CPPFLAGS, DESTDIR, PREFIX and V=1.
+#   make            build ./anycast-agent
+#   make check      install build/test dependencies (Debian, as root), unit tests, the same
+#                   tests under ASan/UBSan, then the namespace integration tests (root)
+#   make install    DESTDIR=... PREFIX=/usr
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+VERSION    := 0.1.0
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+	   -Wimplicit-fallthrough
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+CPPFLAGS += -I. -D_GNU_SOURCE -DAA_VERSION='"$(VERSION)"'
+LIBS    := -lunbound -lmnl -linih
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# B is the build directory; the sanitizer build reuses every rule with B=build/asan.
+B       ?= build
+SAN     ?=
+SRCS    := $(wildcard agent/*.c netlink/*.c health/*.c)
+LIBSRCS := $(filter-out agent/main.c,$(SRCS))
+OBJS    := $(SRCS:%.c=$(B)/%.o)
+LIBOBJS := $(LIBSRCS:%.c=$(B)/%.o)
+NLOBJS  := $(patsubst %.c,$(B)/%.o,$(wildcard netlink/*.c))
+HCOBJS  := $(patsubst %.c,$(B)/%.o,$(wildcard health/*.c))
+TESTS   := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+TESTBINS := $(TESTS:%=$(B)/tests/%)
+
+all: anycast-agent
+
+anycast-agent: $(B)/anycast-agent
+	$(Q)cp $< $@
+
+$(B)/anycast-agent: $(OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
+
+# Each module's tests link only that module; the agent's link everything but main().
+$(B)/tests/test_netlink: $(NLOBJS)
+$(B)/tests/test_health: $(HCOBJS)
+$(filter-out $(B)/tests/test_netlink $(B)/tests/test_health,$(TESTBINS)): $(LIBOBJS)
+$(B)/tests/%: tests/%.c
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LIBS) -lcmocka
+
+tests: $(TESTBINS) $(B)/anycast-agent
+
+unit: $(TESTBINS)
+	$(Q)set -e; for t in $(TESTBINS); do echo "== $$t"; $$t; done
+
+asan:
+	$(Q)$(MAKE) --no-print-directory B=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" unit build/asan/anycast-agent
+
+integration: all
+	$(Q)tests/integration.sh ./anycast-agent
+
+deps:
+	$(Q)tests/deps.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory WERROR=1 all unit
+	$(Q)$(MAKE) --no-print-directory WERROR=1 asan
+	$(Q)tests/integration.sh ./anycast-agent
+	$(Q)AA_ASAN=1 tests/integration.sh build/asan/anycast-agent
+
+install: all
+	install -D -m 0755 anycast-agent $(DESTDIR)$(SBINDIR)/anycast-agent
+	install -D -m 0644 etc/anycast-agent.conf $(DESTDIR)$(SYSCONFDIR)/anycast-agent/anycast-agent.conf
+
+format:
+	clang-format -i $(SRCS) $(wildcard */*.h) $(wildcard tests/*.c)
+
+format-check:
+	clang-format --dry-run --Werror $(SRCS) $(wildcard */*.h) $(wildcard tests/*.c)
+
+clean:
+	rm -rf build anycast-agent
+
+.PHONY: all tests unit asan integration deps check install format format-check clean
+
+-include $(OBJS:.o=.d) $(TESTBINS:=.d)

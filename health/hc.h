@@ -1,0 +1,83 @@
+/* health: DNS probes of a resolver through libunbound, and the rise/fall state machine.
+ *
+ * A probe always reaches the resolver: the libunbound context caches nothing
+ * (cache-max-ttl 0), answers nothing itself (the probe name's zone is made transparent),
+ * and is thrown away after any failure so that its infrastructure cache never hides a
+ * recovered resolver. The caller owns the deadline: it polls hc_fd(), calls hc_process()
+ * when readable and hc_expire() when the deadline passes. Returns 0 or -errno; logs
+ * nothing above debug. */
+#ifndef HC_H
+#define HC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define HC_QNAME_MAX 256
+/* "ffff:...:ffff@65535" */
+#define HC_SERVER_MAX 56
+
+struct hc_params {
+	char server[HC_SERVER_MAX]; /* "127.0.0.1@53", as ub_ctx_set_fwd() takes it */
+	char qname[HC_QNAME_MAX];   /* fully qualified, trailing dot */
+	int qtype;                  /* RR type number */
+	uint32_t rcode_ok;          /* bit n set: rcode n is a healthy answer */
+	unsigned timeout_ms;        /* reported in the timeout reason only: the caller times */
+};
+
+enum hc_status {
+	HC_OK,
+	HC_TIMEOUT, /* no answer before the deadline */
+	HC_RCODE,   /* answered, with an rcode not in rcode_ok */
+	HC_ERROR,   /* libunbound or system error (network, memory) */
+};
+
+struct hc_result {
+	enum hc_status status;
+	int rcode;       /* HC_OK and HC_RCODE */
+	uint64_t rtt_us; /* start to answer (or to the deadline) */
+	char why[96];    /* "timeout after 100 ms", "rcode SERVFAIL", "libunbound: ..." */
+};
+
+typedef void (*hc_done_cb)(const struct hc_result *r, void *data);
+
+struct hc;
+
+/* Validates nothing beyond what libunbound refuses: callers pass parsed params. */
+int hc_create(struct hc **out, const struct hc_params *p, hc_done_cb cb, void *data);
+void hc_destroy(struct hc *hc);
+/* Starts one probe. -EBUSY while one is in flight. After it returns the caller must
+ * (re)read hc_fd(): the context, and so the fd, may have been recreated. */
+int hc_start(struct hc *hc);
+/* The fd to poll while a probe is in flight, -1 when there is no context. */
+int hc_fd(const struct hc *hc);
+bool hc_busy(const struct hc *hc);
+/* The fd is readable: may call cb (exactly once per probe, here or in hc_expire). */
+int hc_process(struct hc *hc);
+/* The deadline passed: cancels the probe, drops the context, calls cb with HC_TIMEOUT.
+ * No-op when nothing is in flight. */
+void hc_expire(struct hc *hc);
+
+/* "NOERROR", "SERVFAIL", ... -> rcode; -1 when unknown. Case-insensitive. */
+int hc_rcode_parse(const char *name);
+/* rcode -> "SERVFAIL"; "UNKNOWN" for an rcode without a name. A static string. */
+const char *hc_rcode_name(int rcode);
+/* "A", "AAAA", "TXT", ..., "TYPE65" -> RR type number; -1 when unknown. Case-insensitive. */
+int hc_qtype_parse(const char *name);
+
+/* Rise/fall: `rise` consecutive good probes announce, `fall` consecutive bad ones withdraw. */
+struct hc_fsm {
+	unsigned rise, fall;
+	unsigned good, bad; /* current run lengths */
+	bool up;
+};
+
+enum hc_change {
+	HC_SAME,
+	HC_WENT_UP,
+	HC_WENT_DOWN,
+};
+
+void hc_fsm_init(struct hc_fsm *f, unsigned rise, unsigned fall, bool up);
+enum hc_change hc_fsm_feed(struct hc_fsm *f, bool ok);
+
+#endif

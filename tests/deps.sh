@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs what the build and the tests need, from Debian's archive, when missing.
+set -eu
+pkgs="gcc make libc6-dev libunbound-dev libmnl-dev libinih-dev libcmocka-dev unbound dnsutils
+iproute2 procps psmisc"
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing Debian packages:$missing (run as root, or apt-get install them)" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
