@@ -1,0 +1,21 @@
+/* log: one line per event on stderr; syslog priority prefixes ("<3>") when journald reads it. */
+#ifndef LOG_H
+#define LOG_H
+
+#include <syslog.h>
+
+/* level is a syslog priority: LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG. */
+void log_init(int level);
+void log_set_level(int level);
+int log_get_level(void);
+void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/* "debug", "info", "warning", "error" -> priority; -1 when unknown. */
+int log_level_parse(const char *name);
+
+#endif

@@ -1,0 +1,127 @@
+/* anycast-agent: announce a local DNS resolver's anycast addresses only while it answers. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "agent/config.h"
+#include "agent/log.h"
+
+enum mode { MODE_RUN, MODE_CONFIG_TEST, MODE_CHECK_ONCE, MODE_WITHDRAW_ALL };
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: anycast-agent [-c FILE] [-d] [--config-test | --check-once | --withdraw-all]\n"
+	    "\n"
+	    "Probes the local DNS resolver and keeps its anycast addresses on an interface\n"
+	    "only while it answers, so that the routing daemon announces healthy instances.\n"
+	    "\n"
+	    "  -c, --config FILE  configuration (default " CFG_DEFAULT_PATH ")\n"
+	    "  -t, --config-test  check the configuration, print 'configuration OK', exit\n"
+	    "      --check-once   probe once and print a monitoring-plugin line (exit 0 OK,\n"
+	    "                     1 WARNING, 2 CRITICAL, 3 UNKNOWN); changes nothing\n"
+	    "      --withdraw-all remove every configured address and exit\n"
+	    "  -d, --debug        log every probe (log_level = debug)\n"
+	    "  -V, --version      print the version\n"
+	    "  -h, --help         this text\n"
+	    "\n"
+	    "Signals: SIGHUP reloads the configuration, SIGTERM and SIGINT stop.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'}, {"config-test", no_argument, NULL, 't'},
+	    {"check-once", no_argument, NULL, 'o'},   {"withdraw-all", no_argument, NULL, 'w'},
+	    {"debug", no_argument, NULL, 'd'},	      {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0}};
+	const char *path = CFG_DEFAULT_PATH;
+	enum mode mode = MODE_RUN;
+	struct cfg_errors *errs;
+	struct agent *agent;
+	struct cfg *cfg;
+	bool debug = false;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "c:tdVh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			mode = MODE_CONFIG_TEST;
+			break;
+		case 'o':
+			mode = MODE_CHECK_ONCE;
+			break;
+		case 'w':
+			mode = MODE_WITHDRAW_ALL;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case 'V':
+			printf("anycast-agent %s\n", AA_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return mode == MODE_CHECK_ONCE ? 3 : 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "anycast-agent: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return mode == MODE_CHECK_ONCE ? 3 : 2;
+	}
+	log_init(debug ? LOG_DEBUG : LOG_INFO);
+
+	errs = malloc(sizeof(*errs));
+	if (!errs) {
+		fprintf(stderr, "anycast-agent: out of memory\n");
+		return mode == MODE_CHECK_ONCE ? 3 : 1;
+	}
+	ret = cfg_load(path, &cfg, errs);
+	if (ret < 0) {
+		for (size_t i = 0; i < errs->n; i++)
+			fprintf(stderr, "%s\n", errs->msg[i]);
+		if (mode == MODE_CHECK_ONCE)
+			printf("ANYCAST UNKNOWN - bad configuration: %s\n",
+			       errs->n ? errs->msg[0] : strerror(-ret));
+		free(errs);
+		return mode == MODE_CHECK_ONCE ? 3 : 1;
+	}
+	free(errs);
+	if (!debug)
+		log_set_level(cfg->log_level);
+
+	switch (mode) {
+	case MODE_CONFIG_TEST:
+		printf("configuration OK\n");
+		ret = 0;
+		break;
+	case MODE_CHECK_ONCE:
+		ret = agent_check_once(cfg, stdout);
+		break;
+	case MODE_WITHDRAW_ALL:
+		ret = agent_withdraw_all(cfg) < 0 ? 1 : 0;
+		break;
+	case MODE_RUN:
+		ret = agent_create(&agent, cfg, path);
+		if (ret < 0) {
+			log_err("out of memory");
+			break;
+		}
+		cfg = NULL; /* the agent owns it now */
+		ret = agent_run(agent);
+		agent_destroy(agent);
+		break;
+	}
+	cfg_free(cfg);
+	return ret < 0 ? 1 : ret;
+}
