@@ -54,7 +54,8 @@ $(B)/%.o: %.c
 # Each module's tests link only that module; the agent's link everything but main().
 $(B)/tests/test_netlink: $(NLOBJS)
 $(B)/tests/test_health: $(HCOBJS)
-$(filter-out $(B)/tests/test_netlink $(B)/tests/test_health,$(TESTBINS)): $(LIBOBJS)
+$(B)/tests/test_loop: $(B)/agent/loop.o
+$(filter-out $(B)/tests/test_netlink $(B)/tests/test_health $(B)/tests/test_loop,$(TESTBINS)): $(LIBOBJS)
 $(B)/tests/%: tests/%.c
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
@@ -85,6 +86,26 @@ install: all
 	install -D -m 0755 anycast-agent $(DESTDIR)$(SBINDIR)/anycast-agent
 	install -D -m 0644 etc/anycast-agent.conf $(DESTDIR)$(SYSCONFDIR)/anycast-agent/anycast-agent.conf
 
+# libFuzzer harnesses for the two parsers that read untrusted bytes (config text, netlink).
+FUZZ_SECONDS ?= 20
+FUZZCC       ?= clang
+FUZZFLAGS    := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+build/fuzz/fuzz_config: tests/fuzz_config.c agent/config.c agent/log.c $(wildcard netlink/*.c health/*.c)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -o $@ tests/fuzz_config.c agent/log.c \
+		$(wildcard netlink/*.c health/*.c) $(LIBS)
+build/fuzz/fuzz_netlink: tests/fuzz_netlink.c $(wildcard netlink/*.c)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -o $@ tests/fuzz_netlink.c \
+		$(filter-out netlink/nl_msg.c,$(wildcard netlink/*.c)) $(LIBS)
+
+fuzz: build/fuzz/fuzz_config build/fuzz/fuzz_netlink
+	$(Q)mkdir -p build/fuzz/corpus-config build/fuzz/corpus-netlink
+	build/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		build/fuzz/corpus-config tests/corpus/config
+	build/fuzz/fuzz_netlink -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		build/fuzz/corpus-netlink
+
 format:
 	clang-format -i $(SRCS) $(wildcard */*.h) $(wildcard tests/*.c)
 
@@ -94,6 +115,6 @@ format-check:
 clean:
 	rm -rf build anycast-agent
 
-.PHONY: all tests unit asan integration deps check install format format-check clean
+.PHONY: all tests unit asan fuzz integration deps check install format format-check clean
 
 -include $(OBJS:.o=.d) $(TESTBINS:=.d)

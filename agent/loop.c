@@ -23,6 +23,7 @@ struct loop_watch {
 	loop_fd_cb fd_cb;
 	loop_timer_cb timer_cb;
 	void *data;
+	struct loop_watch *prev, *next; /* every live watch, so destroy frees them all */
 	struct loop_watch *next_dead;
 };
 
@@ -30,6 +31,7 @@ struct loop {
 	int epfd;
 	bool running;
 	int code;
+	struct loop_watch *watches;
 	struct loop_watch *graveyard; /* removed during a batch, freed after it */
 	int sigfd;
 	sigset_t sigmask;
@@ -83,8 +85,8 @@ void loop_destroy(struct loop *loop)
 {
 	if (!loop)
 		return;
-	if (loop->sigwatch)
-		loop_watch_remove(loop->sigwatch);
+	while (loop->watches)
+		loop_watch_remove(loop->watches);
 	loop_bury(loop);
 	if (loop->sigfd >= 0) {
 		close(loop->sigfd);
@@ -121,6 +123,10 @@ int loop_watch_add(struct loop *loop, int fd, uint32_t events, loop_fd_cb cb, vo
 		free(w);
 		return ret;
 	}
+	w->next = loop->watches;
+	if (w->next)
+		w->next->prev = w;
+	loop->watches = w;
 	*out = w;
 	return 0;
 }
@@ -155,6 +161,12 @@ void loop_watch_remove(struct loop_watch *w)
 		close(w->fd);
 	w->fd = -1;
 	w->dead = true;
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		w->loop->watches = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
 	w->next_dead = w->loop->graveyard;
 	w->loop->graveyard = w;
 }

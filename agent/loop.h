@@ -22,7 +22,7 @@ int loop_watch_add(struct loop *loop, int fd, uint32_t events, loop_fd_cb cb, vo
 		   struct loop_watch **out);
 /* Re-points a watch at another fd (or -1), e.g. after the fd's owner recreated it. */
 int loop_watch_set_fd(struct loop_watch *w, int fd);
-/* Safe from any callback, including the watch's own. */
+/* Safe from any callback, including the watch's own. loop_destroy() removes the rest. */
 void loop_watch_remove(struct loop_watch *w);
 
 /* A one-shot timer, disarmed until loop_timer_arm(). */
