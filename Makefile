@@ -104,7 +104,7 @@ fuzz: build/fuzz/fuzz_config build/fuzz/fuzz_netlink
 	build/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		build/fuzz/corpus-config tests/corpus/config
 	build/fuzz/fuzz_netlink -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-		build/fuzz/corpus-netlink
+		build/fuzz/corpus-netlink tests/corpus/netlink
 
 format:
 	clang-format -i $(SRCS) $(wildcard */*.h) $(wildcard tests/*.c)

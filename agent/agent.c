@@ -236,12 +236,10 @@ static void agent_nl_readable(int fd, uint32_t events, void *data)
 	(void)fd;
 	(void)events;
 	ret = nl_event_read(a->nl, agent_nl_event, a);
-	if (ret == -ENOBUFS) {
-		log_warn("netlink events were lost (receive overrun): re-reading %s",
-			 a->cfg->interface);
+	if (ret < 0) {
+		log_warn("netlink events were lost (%s): re-reading %s",
+			 ret == -ENOBUFS ? "receive overrun" : strerror(-ret), a->cfg->interface);
 		a->relink = a->resync = true;
-	} else if (ret < 0) {
-		log_err("reading netlink events: %s", strerror(-ret));
 	}
 	if (a->resync)
 		agent_reconcile(a);

@@ -2,7 +2,8 @@
  *
  * Every request carries NLM_F_ACK and its reply is checked with mnl_cb_run(seq, portid).
  * Functions return 0 or -errno and log nothing above debug: the agent logs once, where it
- * handles the error. */
+ * handles the error. A request unanswered for 2 s gives -ETIMEDOUT. A request made from
+ * inside nl_addr_dump()'s callback gives -EBUSY (it would reuse the buffer being read). */
 #ifndef NL_H
 #define NL_H
 
@@ -44,7 +45,7 @@ int nl_event_fd(const struct nl *nl);
 /* -ENODEV when there is no such link. up is IFF_UP. */
 int nl_link_get(struct nl *nl, const char *ifname, unsigned *ifindex, bool *up);
 /* Creates a link of kind "dummy". -EEXIST when the name is taken; -EOPNOTSUPP when the
- * kernel has no dummy driver (the kernel's own answer is translated). */
+ * kernel has no dummy driver ("Unknown device type"). */
 int nl_link_create_dummy(struct nl *nl, const char *ifname);
 int nl_link_set_up(struct nl *nl, unsigned ifindex);
 
@@ -69,13 +70,14 @@ struct nl_event {
 	enum nl_event_type type;
 	unsigned ifindex;
 	char ifname[IFNAMSIZ]; /* links only */
-	bool up;               /* links only: IFF_UP */
+	bool up;	       /* links only: IFF_UP */
 	struct nl_addr addr;   /* addresses only */
 };
 
 typedef void (*nl_event_cb)(const struct nl_event *ev, void *data);
 /* Reads every pending event without blocking and hands each to cb. -ENOBUFS means the
- * kernel dropped events (receive overrun): the caller must re-read the state it tracks. */
+ * kernel dropped events (receive overrun), -EINVAL that a malformed one was skipped: after
+ * any error the caller must re-read the state it tracks. */
 int nl_event_read(struct nl *nl, nl_event_cb cb, void *data);
 
 #endif

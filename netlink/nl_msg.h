@@ -1,0 +1,52 @@
+/* nl_msg: rtnetlink requests and parsers over caller buffers, no sockets.
+ *
+ * Builders write one complete message at the start of buf (aligned for struct nlmsghdr);
+ * its length is ((struct nlmsghdr *)buf)->nlmsg_len. Every request carries
+ * NLM_F_REQUEST | NLM_F_ACK. They return 0, -EINVAL for bad arguments or -EMSGSIZE when
+ * buf is too small (NL_MSG_REQ_SIZE is always enough).
+ *
+ * Parsers take one message whose nlmsg_len bytes are readable (as mnl_nlmsg_ok() checks)
+ * and return 0, -EINVAL for a malformed or truncated message, or -EAFNOSUPPORT for a
+ * well-formed message of a family we do not handle. */
+#ifndef NL_MSG_H
+#define NL_MSG_H
+
+#include <linux/netlink.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netlink/nl.h"
+
+#define NL_MSG_REQ_SIZE 256
+
+/* RTM_NEWADDR with NLM_F_CREATE | NLM_F_EXCL, scope universe. IPv4 sets IFA_LOCAL and
+ * IFA_ADDRESS; IPv6 sets IFA_ADDRESS and IFA_F_NODAD (in ifa_flags and IFA_FLAGS). */
+int nl_msg_addr_add(void *buf, size_t len, uint32_t seq, unsigned ifindex, const struct nl_addr *a);
+/* RTM_DELADDR with the same body as nl_msg_addr_add(). */
+int nl_msg_addr_del(void *buf, size_t len, uint32_t seq, unsigned ifindex, const struct nl_addr *a);
+/* RTM_GETADDR, NLM_F_DUMP, all families: the kernel ignores ifindex here, filter replies. */
+int nl_msg_addr_dump(void *buf, size_t len, uint32_t seq);
+
+/* RTM_NEWLINK with NLM_F_CREATE | NLM_F_EXCL, IFLA_IFNAME and IFLA_LINKINFO/IFLA_INFO_KIND
+ * "dummy". */
+int nl_msg_link_create_dummy(void *buf, size_t len, uint32_t seq, const char *ifname);
+/* RTM_NEWLINK that sets IFF_UP (and only that flag) on ifindex. */
+int nl_msg_link_set_up(void *buf, size_t len, uint32_t seq, unsigned ifindex);
+/* RTM_GETLINK by IFLA_IFNAME. */
+int nl_msg_link_get(void *buf, size_t len, uint32_t seq, const char *ifname);
+
+/* RTM_NEWADDR or RTM_DELADDR. The address is IFA_LOCAL if present, else IFA_ADDRESS (the
+ * kernel sends IPv6 IFA_LOCAL only with a peer). flags (may be NULL) is IFA_FLAGS if
+ * present, else ifa_flags. */
+int nl_msg_parse_addr(const struct nlmsghdr *nlh, unsigned *ifindex, struct nl_addr *a,
+		      uint32_t *flags);
+/* RTM_NEWLINK or RTM_DELLINK of family AF_UNSPEC (bridge port messages are
+ * -EAFNOSUPPORT); IFLA_IFNAME is required. */
+int nl_msg_parse_link(const struct nlmsghdr *nlh, unsigned *ifindex, char ifname[IFNAMSIZ],
+		      bool *up);
+/* RTM_NEWADDR, RTM_DELADDR, RTM_NEWLINK or RTM_DELLINK into ev (fields that do not apply
+ * are zero); -ENOENT for any other message type. */
+int nl_msg_parse_event(const struct nlmsghdr *nlh, struct nl_event *ev);
+
+#endif
