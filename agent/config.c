@@ -379,8 +379,16 @@ static void cfg_expect(struct cfg_parser *ps, struct cfg_service *s, const char 
 	for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
 		int rc = hc_rcode_parse(tok);
 
-		if (rc < 0 || rc > 31) {
+		if (rc < 0) {
 			cfg_error(ps, ps->line, "expect_rcode: '%s' is not an rcode (e.g. NOERROR)",
+				  tok);
+			return;
+		}
+		/* libunbound turns every other upstream rcode into SERVFAIL. */
+		if (rc != 0 && rc != 3) {
+			cfg_error(ps, ps->line,
+				  "expect_rcode: %s cannot be seen through libunbound: use NOERROR "
+				  "and/or NXDOMAIN",
 				  tok);
 			return;
 		}
@@ -464,7 +472,7 @@ static void cfg_service_key(struct cfg_parser *ps, const struct cfg_key *k, cons
 		cfg_number(ps, k->name, value, 10, 3600000, &s->interval_ms);
 		break;
 	case K_TIMEOUT:
-		cfg_number(ps, k->name, value, 10, 60000, &s->probe.timeout_ms);
+		cfg_number(ps, k->name, value, 10, 10000, &s->probe.timeout_ms);
 		break;
 	case K_RISE:
 		cfg_number(ps, k->name, value, 1, 1000, &s->rise);

@@ -55,7 +55,10 @@ static void svc_timer(void *data)
 	struct svc *s = data;
 
 	if (hc_busy(s->hc)) {
-		hc_expire(s->hc); /* calls svc_result */
+		/* An answer that is already waiting counts, however late we look. */
+		hc_process(s->hc);
+		if (hc_busy(s->hc))
+			hc_expire(s->hc); /* calls svc_result */
 		svc_sync_fd(s);
 		return;
 	}

@@ -19,9 +19,9 @@
 struct hc_params {
 	char server[HC_SERVER_MAX]; /* "127.0.0.1@53", as ub_ctx_set_fwd() takes it */
 	char qname[HC_QNAME_MAX];   /* fully qualified, trailing dot */
-	int qtype;                  /* RR type number */
-	uint32_t rcode_ok;          /* bit n set: rcode n is a healthy answer */
-	unsigned timeout_ms;        /* reported in the timeout reason only: the caller times */
+	int qtype;		    /* RR type number */
+	uint32_t rcode_ok;	    /* bit n set: rcode n is a healthy answer */
+	unsigned timeout_ms;	    /* reported in the timeout reason only: the caller times */
 };
 
 enum hc_status {
@@ -33,9 +33,9 @@ enum hc_status {
 
 struct hc_result {
 	enum hc_status status;
-	int rcode;       /* HC_OK and HC_RCODE */
+	int rcode;	 /* HC_OK and HC_RCODE */
 	uint64_t rtt_us; /* start to answer (or to the deadline) */
-	char why[96];    /* "timeout after 100 ms", "rcode SERVFAIL", "libunbound: ..." */
+	char why[96];	 /* "timeout after 100 ms", "rcode SERVFAIL", "libunbound: ..." */
 };
 
 typedef void (*hc_done_cb)(const struct hc_result *r, void *data);
@@ -45,13 +45,17 @@ struct hc;
 /* Validates nothing beyond what libunbound refuses: callers pass parsed params. */
 int hc_create(struct hc **out, const struct hc_params *p, hc_done_cb cb, void *data);
 void hc_destroy(struct hc *hc);
-/* Starts one probe. -EBUSY while one is in flight. After it returns the caller must
- * (re)read hc_fd(): the context, and so the fd, may have been recreated. */
+/* Starts one probe. -EBUSY while one is in flight; -ENOMEM, -EAGAIN or -EIO when a fresh
+ * context cannot be made, and then no callback follows (count it as a failed probe).
+ * After it returns the caller must (re)read hc_fd(): the context, and so the fd, may have
+ * been recreated, possibly under the same number. */
 int hc_start(struct hc *hc);
 /* The fd to poll while a probe is in flight, -1 when there is no context. */
 int hc_fd(const struct hc *hc);
 bool hc_busy(const struct hc *hc);
-/* The fd is readable: may call cb (exactly once per probe, here or in hc_expire). */
+/* The fd is readable: may call cb (exactly once per probe, here or in hc_expire). The
+ * callback may call hc_start() or hc_destroy(). Fails only when libunbound does while no
+ * probe is in flight. */
 int hc_process(struct hc *hc);
 /* The deadline passed: cancels the probe, drops the context, calls cb with HC_TIMEOUT.
  * No-op when nothing is in flight. */

@@ -181,7 +181,7 @@ static void test_numbers(void **state)
 			     "t.conf:4: interval_ms = 0x64: expected a whole number from 10 to "
 			     "3600000");
 	expect_service_error("timeout_ms = -5",
-			     "t.conf:4: timeout_ms = -5: expected a whole number from 10 to 60000");
+			     "t.conf:4: timeout_ms = -5: expected a whole number from 10 to 10000");
 	expect_service_error(
 	    "rise = 99999999999999999999",
 	    "t.conf:4: rise = 99999999999999999999: expected a whole number from 1 "
@@ -239,6 +239,9 @@ static void test_values(void **state)
 	expect_service_error("resolver = 127.0.0.1@0",
 			     "t.conf:4: resolver '127.0.0.1@0' is not ADDRESS[@PORT] (e.g. "
 			     "127.0.0.1@53 or ::1)");
+	expect_service_error("expect_rcode = NOERROR REFUSED",
+			     "t.conf:4: expect_rcode: REFUSED cannot be seen through libunbound: "
+			     "use NOERROR and/or NXDOMAIN");
 	expect_service_error("expect_rcode = NOERROR BOGUS",
 			     "t.conf:4: expect_rcode: 'BOGUS' is not an rcode (e.g. NOERROR)");
 	expect_error("[service r]\naddresses = 10.0.0.1\nquery = x. WHAT\n",
