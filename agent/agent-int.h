@@ -31,15 +31,19 @@ struct agent {
 	const char *path;
 	struct loop *loop;
 	struct nl *nl;
-	struct loop_watch *nl_watch, *maint_timer, *retry_timer;
+	struct loop_watch *nl_watch, *maint_timer, *retry_timer, *drain_timer;
 	struct svc **svcs; /* each allocated alone: probes and watches point at them */
 	size_t nsvcs;
 	unsigned ifindex; /* 0 while the interface is missing */
 	int link_err;	  /* last interface error logged, so it is logged once */
 	int addr_err;	  /* likewise for address changes */
 	bool maintenance;
-	bool resync; /* netlink showed something that disagrees with what we want */
-	bool relink; /* re-read the interface itself, not only its addresses */
+	bool resync;  /* netlink showed something that disagrees with what we want */
+	bool relink;  /* re-read the interface itself, not only its addresses */
+	bool planned; /* the withdrawals of the next reconcile are planned: drain them */
+	/* addresses withdrawn with a drain route still in place, until drain_timer */
+	struct nl_addr *drains;
+	size_t ndrains, capdrains;
 	int exit_code;
 };
 

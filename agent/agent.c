@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "agent/agent-int.h"
 #include "agent/log.h"
@@ -126,14 +127,63 @@ static void agent_addr_error(struct agent *a, const char *what, const struct nl_
 		a->cfg->interface, strerror(-err));
 }
 
+/* Removes one address; a planned withdrawal first puts a drain route in place so the
+ * host keeps answering what routers still send until they have moved. */
+static int agent_withdraw_addr(struct agent *a, const struct nl_addr *addr, bool planned)
+{
+	int ret;
+
+	if (planned && a->cfg->drain_ms) {
+		struct nl_addr *d = a->drains;
+
+		if (a->ndrains == a->capdrains) {
+			size_t cap = a->capdrains ? 2 * a->capdrains : 16;
+
+			d = realloc(a->drains, cap * sizeof(*d));
+			if (d) {
+				a->drains = d;
+				a->capdrains = cap;
+			}
+		}
+		/* Without a drain route the withdrawal still happens, only less gently. */
+		if (a->ndrains < a->capdrains && nl_drain_add(a->nl, addr) == 0) {
+			a->drains[a->ndrains++] = *addr;
+			loop_timer_arm(a->drain_timer,
+				       loop_now_us() + (uint64_t)a->cfg->drain_ms * 1000u);
+		}
+	}
+	ret = nl_addr_del(a->nl, a->ifindex, addr);
+	if (ret < 0)
+		agent_addr_error(a, "remove", addr, ret);
+	return ret;
+}
+
+static void agent_drain_timer(void *data)
+{
+	struct agent *a = data;
+
+	for (size_t i = 0; i < a->ndrains; i++) {
+		char buf[NL_ADDRSTRLEN];
+		int ret = nl_drain_del(a->nl, &a->drains[i]);
+
+		if (ret < 0)
+			log_err("cannot remove the drain route of %s: %s",
+				nl_addr_str(&a->drains[i], buf, sizeof(buf)), strerror(-ret));
+	}
+	log_debug("drained %zu address%s", a->ndrains, a->ndrains == 1 ? "" : "es");
+	a->ndrains = 0;
+}
+
 /* Makes the interface carry exactly the configured addresses of the services that are up.
  * Reads the kernel's state first, so it is also the repair after lost or foreign changes. */
 void agent_reconcile(struct agent *a)
 {
 	char buf[NL_ADDRSTRLEN];
 	int ret, failed = 0;
+	bool planned = a->planned;
 
 	a->resync = false;
+	a->planned = false;
 	if ((!a->ifindex || a->relink) && agent_link(a) < 0)
 		goto retry;
 	ret = agent_read_addrs(a);
@@ -159,10 +209,14 @@ void agent_reconcile(struct agent *a)
 			else if (!want && !s->installed[j])
 				log_warn("%s: %s appeared on %s while not announced: removing",
 					 s->cfg->name, buf, a->cfg->interface);
-			ret = want ? nl_addr_add(a->nl, a->ifindex, addr)
-				   : nl_addr_del(a->nl, a->ifindex, addr);
+			if (want) {
+				ret = nl_addr_add(a->nl, a->ifindex, addr);
+				if (ret < 0)
+					agent_addr_error(a, "add", addr, ret);
+			} else {
+				ret = agent_withdraw_addr(a, addr, planned);
+			}
 			if (ret < 0) {
-				agent_addr_error(a, want ? "add" : "remove", addr, ret);
 				failed++;
 				continue;
 			}
@@ -274,6 +328,7 @@ static void agent_maint_check(void *data)
 	a->maintenance = on;
 	if (on) {
 		log_warn("maintenance: %s exists: withdrawing all addresses", path);
+		a->planned = true;
 	} else {
 		log_info("maintenance: %s removed: announcing again after good probes", path);
 		/* Back from maintenance only through `rise` good probes. */
@@ -286,18 +341,46 @@ static void agent_maint_check(void *data)
 	agent_reconcile(a);
 }
 
-/* Removes every configured address from ifindex; the count of failures (logged). */
+struct del_all {
+	const struct cfg *cfg;
+	bool *present; /* by service, then address: [i * CFG_MAX_ADDRS + j] */
+};
+
+static void agent_del_all_cb(const struct nl_addr *addr, void *data)
+{
+	struct del_all *d = data;
+
+	for (size_t i = 0; i < d->cfg->nservices; i++)
+		for (size_t j = 0; j < d->cfg->services[i].naddrs; j++)
+			if (nl_addr_equal(&d->cfg->services[i].addrs[j], addr))
+				d->present[i * CFG_MAX_ADDRS + j] = true;
+}
+
+/* Removes every configured address from ifindex (0: the interface is gone), draining
+ * those present for cfg->drain_ms, and any drain route a crashed run left behind.
+ * Blocks for the drain: it is for exiting. Returns the count of failures (logged). */
 static int agent_del_all(struct nl *nl, unsigned ifindex, const struct cfg *cfg)
 {
+	struct del_all d = {cfg, calloc(cfg->nservices * CFG_MAX_ADDRS, sizeof(bool))};
 	char buf[NL_ADDRSTRLEN];
-	int failed = 0;
+	int failed = 0, ret;
+	size_t drained = 0;
 
+	if (!d.present)
+		return log_err("out of memory"), 1;
+	if (ifindex && cfg->drain_ms && nl_addr_dump(nl, ifindex, agent_del_all_cb, &d) == 0) {
+		for (size_t i = 0; i < cfg->nservices * CFG_MAX_ADDRS; i++)
+			if (d.present[i] &&
+			    nl_drain_add(
+				nl, &cfg->services[i / CFG_MAX_ADDRS].addrs[i % CFG_MAX_ADDRS]) ==
+				0)
+				drained++;
+	}
 	for (size_t i = 0; i < cfg->nservices; i++) {
 		const struct cfg_service *c = &cfg->services[i];
 
-		for (size_t j = 0; j < c->naddrs; j++) {
-			int ret = nl_addr_del(nl, ifindex, &c->addrs[j]);
-
+		for (size_t j = 0; j < c->naddrs && ifindex; j++) {
+			ret = nl_addr_del(nl, ifindex, &c->addrs[j]);
 			if (ret < 0) {
 				log_err("cannot remove %s from %s: %s",
 					nl_addr_str(&c->addrs[j], buf, sizeof(buf)), cfg->interface,
@@ -306,6 +389,28 @@ static int agent_del_all(struct nl *nl, unsigned ifindex, const struct cfg *cfg)
 			}
 		}
 	}
+	if (drained) {
+		struct timespec ts = {cfg->drain_ms / 1000, (long)(cfg->drain_ms % 1000) * 1000000};
+
+		log_info("draining %zu address%s for %u ms", drained, drained == 1 ? "" : "es",
+			 cfg->drain_ms);
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+	for (size_t i = 0; i < cfg->nservices; i++) {
+		const struct cfg_service *c = &cfg->services[i];
+
+		for (size_t j = 0; j < c->naddrs; j++) {
+			ret = nl_drain_del(nl, &c->addrs[j]);
+			if (ret < 0) {
+				log_err("cannot remove the drain route of %s: %s",
+					nl_addr_str(&c->addrs[j], buf, sizeof(buf)),
+					strerror(-ret));
+				failed++;
+			}
+		}
+	}
+	free(d.present);
 	return failed;
 }
 
@@ -354,9 +459,7 @@ static int agent_apply(struct agent *a, struct cfg *ncfg)
 		for (size_t j = 0; j < s->cfg->naddrs; j++) {
 			if (!s->installed[j] || (same_if && agent_in_cfg(ncfg, &s->cfg->addrs[j])))
 				continue;
-			ret = nl_addr_del(a->nl, a->ifindex, &s->cfg->addrs[j]);
-			if (ret < 0)
-				agent_addr_error(a, "remove", &s->cfg->addrs[j], ret);
+			agent_withdraw_addr(a, &s->cfg->addrs[j], true);
 			s->installed[j] = false;
 		}
 	}
@@ -491,6 +594,8 @@ static int agent_setup(struct agent *a)
 		ret = loop_timer_add(a->loop, agent_maint_check, a, &a->maint_timer);
 	if (ret == 0)
 		ret = loop_timer_add(a->loop, agent_retry_timer, a, &a->retry_timer);
+	if (ret == 0)
+		ret = loop_timer_add(a->loop, agent_drain_timer, a, &a->drain_timer);
 	if (ret < 0)
 		return log_err("cannot set up the event loop: %s", strerror(-ret)), ret;
 	a->svcs = calloc(a->cfg->nservices, sizeof(*a->svcs));
@@ -511,6 +616,10 @@ static int agent_setup(struct agent *a)
  * not flap the route); its probes confirm it or withdraw after `fall` failures. */
 static void agent_adopt(struct agent *a)
 {
+	/* A drain route left by a run that died while draining. */
+	for (size_t i = 0; i < a->nsvcs; i++)
+		for (size_t j = 0; j < a->svcs[i]->cfg->naddrs; j++)
+			nl_drain_del(a->nl, &a->svcs[i]->cfg->addrs[j]);
 	if (agent_link(a) < 0 || agent_read_addrs(a) < 0)
 		return;
 	for (size_t i = 0; i < a->nsvcs; i++) {
@@ -556,12 +665,11 @@ int agent_run(struct agent *a)
 	if (a->cfg->withdraw_on_exit) {
 		if (!a->ifindex)
 			agent_link(a);
-		if (!a->ifindex)
-			log_info("%s is gone: no address to withdraw", a->cfg->interface);
-		else if (agent_del_all(a->nl, a->ifindex, a->cfg))
+		if (agent_del_all(a->nl, a->ifindex, a->cfg))
 			code = 1;
 		else
 			log_info("withdrew all addresses from %s", a->cfg->interface);
+		agent_drain_timer(a); /* drains of addresses a reload removed */
 	} else {
 		log_info("leaving the addresses on %s (withdraw_on_exit = no)", a->cfg->interface);
 	}
@@ -578,6 +686,8 @@ void agent_destroy(struct agent *a)
 	loop_watch_remove(a->nl_watch);
 	loop_watch_remove(a->maint_timer);
 	loop_watch_remove(a->retry_timer);
+	loop_watch_remove(a->drain_timer);
+	free(a->drains);
 	nl_destroy(a->nl);
 	loop_destroy(a->loop);
 	cfg_free(a->cfg);
@@ -598,13 +708,14 @@ int agent_withdraw_all(const struct cfg *cfg)
 	}
 	ret = nl_link_get(nl, cfg->interface, &idx, &up);
 	if (ret == -ENODEV) {
-		log_info("interface %s does not exist: nothing to withdraw", cfg->interface);
-		ret = 0;
+		log_info("interface %s does not exist: no address to withdraw", cfg->interface);
+		idx = 0;
 	} else if (ret < 0) {
 		log_err("interface %s: %s", cfg->interface, strerror(-ret));
-	} else if (agent_del_all(nl, idx, cfg)) {
-		ret = -EIO;
+		goto out;
 	}
+	ret = agent_del_all(nl, idx, cfg) ? -EIO : 0;
+out:
 	nl_destroy(nl);
 	return ret;
 }

@@ -32,6 +32,7 @@ enum {
 	K_MAINT = 1 << 10,
 	K_WITHDRAW = 1 << 11,
 	K_LOGLEVEL = 1 << 12,
+	K_DRAIN = 1 << 13,
 };
 
 struct cfg_key {
@@ -54,9 +55,11 @@ static const struct cfg_key cfg_keys[] = {
     {"maintenance_file", K_MAINT, false},
     {"withdraw_on_exit", K_WITHDRAW, false},
     {"log_level", K_LOGLEVEL, false},
+    {"drain_ms", K_DRAIN, false},
 };
 
-#define KEY_LINES 13
+#define KEY_LINES 14
+_Static_assert(sizeof(cfg_keys) / sizeof(cfg_keys[0]) == KEY_LINES, "one line slot per key");
 
 struct cfg_svc_state {
 	unsigned seen;
@@ -438,6 +441,9 @@ static void cfg_agent_key(struct cfg_parser *ps, const struct cfg_key *k, const 
 		else
 			snprintf(cfg->maintenance_file, sizeof(cfg->maintenance_file), "%s", value);
 		break;
+	case K_DRAIN:
+		cfg_number(ps, k->name, value, 0, 10000, &cfg->drain_ms);
+		break;
 	case K_LOGLEVEL:
 		level = log_level_parse(value);
 		if (level < 0)
@@ -607,6 +613,7 @@ int cfg_parse_string(const char *fname, const char *text, struct cfg **out, stru
 	snprintf(cfg->maintenance_file, sizeof(cfg->maintenance_file),
 		 "/etc/anycast-agent/maintenance");
 	cfg->withdraw_on_exit = true;
+	cfg->drain_ms = 500;
 	cfg->log_level = LOG_INFO;
 	ps.cfg = cfg;
 

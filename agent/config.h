@@ -31,7 +31,8 @@ struct cfg {
 	bool create_interface;
 	char maintenance_file[PATH_MAX];
 	bool withdraw_on_exit;
-	int log_level; /* syslog priority */
+	unsigned drain_ms; /* planned withdrawals keep accepting traffic this long */
+	int log_level;	   /* syslog priority */
 	struct cfg_service *services;
 	size_t nservices;
 };

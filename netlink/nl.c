@@ -21,6 +21,7 @@ struct nl {
 	struct mnl_socket *ev;
 	uint32_t portid;
 	uint32_t seq;
+	unsigned lo; /* ifindex of lo, 0 until looked up */
 	/* a callback that re-enters would overwrite the buffer it is being called from */
 	bool in_request;
 	bool in_event;
@@ -261,6 +262,52 @@ int nl_addr_del(struct nl *nl, unsigned ifindex, const struct nl_addr *a)
 		return ret;
 	ret = request(nl, buf, NULL, NULL);
 	return ret == -EADDRNOTAVAIL ? 0 : ret;
+}
+
+/* The drain route goes on lo: routes through an interface that loses its last IPv4
+ * address are flushed with it, and anycast0 is about to lose it. */
+static int lo_index(struct nl *nl, unsigned *ifindex)
+{
+	int ret = 0;
+
+	/* lo lives as long as its namespace: look it up once */
+	if (!nl->lo)
+		ret = nl_link_get(nl, "lo", &nl->lo, NULL);
+	*ifindex = nl->lo;
+	return ret;
+}
+
+int nl_drain_add(struct nl *nl, const struct nl_addr *a)
+{
+	_Alignas(struct nlmsghdr) char buf[NL_MSG_REQ_SIZE];
+	unsigned lo;
+	int ret;
+
+	ret = lo_index(nl, &lo);
+	if (ret < 0)
+		return ret;
+	ret = nl_msg_route_local_add(buf, sizeof(buf), next_seq(nl), lo, a);
+	if (ret < 0)
+		return ret;
+	ret = request(nl, buf, NULL, NULL);
+	return ret == -EEXIST ? 0 : ret;
+}
+
+int nl_drain_del(struct nl *nl, const struct nl_addr *a)
+{
+	_Alignas(struct nlmsghdr) char buf[NL_MSG_REQ_SIZE];
+	unsigned lo;
+	int ret;
+
+	ret = lo_index(nl, &lo);
+	if (ret < 0)
+		return ret;
+	ret = nl_msg_route_local_del(buf, sizeof(buf), next_seq(nl), lo, a);
+	if (ret < 0)
+		return ret;
+	ret = request(nl, buf, NULL, NULL);
+	/* IPv4 says ESRCH for a route that is not there, IPv6 ENOENT */
+	return ret == -ESRCH || ret == -ENOENT ? 0 : ret;
 }
 
 struct dump_ctx {

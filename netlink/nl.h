@@ -55,6 +55,13 @@ int nl_addr_add(struct nl *nl, unsigned ifindex, const struct nl_addr *a);
 /* Idempotent: an address already gone (EADDRNOTAVAIL) is success. */
 int nl_addr_del(struct nl *nl, unsigned ifindex, const struct nl_addr *a);
 
+/* Draining: while a local route for a's address exists the host keeps accepting traffic
+ * for it after the address itself (and so the announced route) is gone, so that packets
+ * routers still send during convergence are answered, not lost. Idempotent both ways;
+ * the route is ours alone (its own protocol and metric), never the kernel's. */
+int nl_drain_add(struct nl *nl, const struct nl_addr *a);
+int nl_drain_del(struct nl *nl, const struct nl_addr *a);
+
 typedef void (*nl_addr_cb)(const struct nl_addr *a, void *data);
 /* Every IPv4 and IPv6 address on ifindex. */
 int nl_addr_dump(struct nl *nl, unsigned ifindex, nl_addr_cb cb, void *data);

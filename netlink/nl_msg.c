@@ -160,6 +160,48 @@ static int addr_req(void *buf, size_t len, uint16_t type, uint16_t flags, uint32
 	return 0;
 }
 
+static int route_local_req(void *buf, size_t len, uint16_t type, uint16_t flags, uint32_t seq,
+			   unsigned oif, const struct nl_addr *a)
+{
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	size_t size;
+
+	if (!a || !ifindex_ok(oif))
+		return -EINVAL;
+	size = addr_size(a->family);
+	if (!size)
+		return -EINVAL;
+	nlh = put_header(buf, len, type, flags, seq, sizeof(*rtm));
+	if (!nlh)
+		return -EMSGSIZE;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	rtm->rtm_family = a->family;
+	/* the host address alone, as the kernel's own local route for it */
+	rtm->rtm_dst_len = (unsigned char)(size * 8);
+	rtm->rtm_table = RT_TABLE_LOCAL;
+	rtm->rtm_protocol = NL_RTPROT_DRAIN;
+	rtm->rtm_scope = RT_SCOPE_HOST;
+	rtm->rtm_type = RTN_LOCAL;
+	if (!mnl_attr_put_check(nlh, len, RTA_DST, size, &a->u) ||
+	    !mnl_attr_put_u32_check(nlh, len, RTA_OIF, oif) ||
+	    !mnl_attr_put_u32_check(nlh, len, RTA_PRIORITY, NL_DRAIN_METRIC))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int nl_msg_route_local_add(void *buf, size_t len, uint32_t seq, unsigned oif,
+			   const struct nl_addr *a)
+{
+	return route_local_req(buf, len, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, seq, oif, a);
+}
+
+int nl_msg_route_local_del(void *buf, size_t len, uint32_t seq, unsigned oif,
+			   const struct nl_addr *a)
+{
+	return route_local_req(buf, len, RTM_DELROUTE, 0, seq, oif, a);
+}
+
 int nl_msg_addr_add(void *buf, size_t len, uint32_t seq, unsigned ifindex, const struct nl_addr *a)
 {
 	return addr_req(buf, len, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, seq, ifindex, a);

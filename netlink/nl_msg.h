@@ -28,6 +28,16 @@ int nl_msg_addr_del(void *buf, size_t len, uint32_t seq, unsigned ifindex, const
 /* RTM_GETADDR, NLM_F_DUMP, all families: the kernel ignores ifindex here, filter replies. */
 int nl_msg_addr_dump(void *buf, size_t len, uint32_t seq);
 
+/* Drain routes: a local route (table local, type local, scope host) for a's host address
+ * via oif, with our own protocol and metric so that it never matches the kernel's route
+ * for the same address and survives the address's removal. */
+#define NL_RTPROT_DRAIN 170
+#define NL_DRAIN_METRIC 170
+int nl_msg_route_local_add(void *buf, size_t len, uint32_t seq, unsigned oif,
+			   const struct nl_addr *a);
+int nl_msg_route_local_del(void *buf, size_t len, uint32_t seq, unsigned oif,
+			   const struct nl_addr *a);
+
 /* RTM_NEWLINK with NLM_F_CREATE | NLM_F_EXCL, IFLA_IFNAME and IFLA_LINKINFO/IFLA_INFO_KIND
  * "dummy". */
 int nl_msg_link_create_dummy(void *buf, size_t len, uint32_t seq, const char *ifname);

@@ -23,6 +23,7 @@ static const char *good_text = "; a full file\n"
 			       "create_interface = no\n"
 			       "maintenance_file = /run/aa/maint ; inline comment\n"
 			       "withdraw_on_exit = off\n"
+			       "drain_ms = 0\n"
 			       "log_level = debug\n"
 			       "\n"
 			       "[service resolver]\n"
@@ -92,11 +93,12 @@ static void test_good(void **state)
 	assert_false(cfg->create_interface);
 	assert_string_equal(cfg->maintenance_file, "/run/aa/maint");
 	assert_false(cfg->withdraw_on_exit);
+	assert_int_equal(cfg->drain_ms, 0);
 	assert_int_equal(cfg->log_level, LOG_DEBUG);
 	assert_int_equal(cfg->nservices, 2);
 	s = cfg_service_find(cfg, "resolver");
 	assert_non_null(s);
-	assert_int_equal(s->line, 9);
+	assert_int_equal(s->line, 10);
 	assert_int_equal(s->naddrs, 2);
 	assert_string_equal(nl_addr_str(&s->addrs[0], buf, sizeof(buf)), "10.53.0.53/32");
 	assert_string_equal(nl_addr_str(&s->addrs[1], buf, sizeof(buf)), "fd53::53/128");
@@ -128,6 +130,7 @@ static void test_defaults(void **state)
 	assert_true(cfg->create_interface);
 	assert_string_equal(cfg->maintenance_file, "/etc/anycast-agent/maintenance");
 	assert_true(cfg->withdraw_on_exit);
+	assert_int_equal(cfg->drain_ms, 500);
 	assert_int_equal(cfg->log_level, LOG_INFO);
 	s = &cfg->services[0];
 	assert_string_equal(s->probe.server, "127.0.0.1@53");
@@ -258,6 +261,8 @@ static void test_values(void **state)
 	expect_error("[agent]\ncreate_interface = maybe\n[service r]\naddresses = 10.0.0.1\n"
 		     "query = x.\n",
 		     "t.conf:2: create_interface = maybe: expected yes or no");
+	expect_error("[agent]\ndrain_ms = 10001\n[service r]\naddresses = 10.0.0.1\nquery = x.\n",
+		     "t.conf:2: drain_ms = 10001: expected a whole number from 0 to 10000");
 	expect_error("[agent]\nlog_level = loud\n[service r]\naddresses = 10.0.0.1\nquery = x.\n",
 		     "t.conf:2: log_level 'loud' is unknown (debug, info, warning or error)");
 	expect_error("[agent]\nmaintenance_file = maint\n[service r]\naddresses = 10.0.0.1\n"
