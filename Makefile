@@ -17,7 +17,7 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 CPPFLAGS += -I. -D_GNU_SOURCE -DAA_VERSION='"$(VERSION)"'
-LIBS    := -lunbound -lmnl -linih
+LIBS    := -lunbound -lmnl -linih -ljson-c
 
 ifeq ($(V),1)
 Q :=
@@ -39,8 +39,9 @@ TESTBINS := $(TESTS:%=$(B)/tests/%)
 
 all: anycast-agent
 
+# Renamed into place: a running agent (a test) keeps its old copy, cp would fail "busy".
 anycast-agent: $(B)/anycast-agent
-	$(Q)cp $< $@
+	$(Q)cp $< $@.tmp && mv -f $@.tmp $@
 
 $(B)/anycast-agent: $(OBJS)
 	@echo "  LD      $@"

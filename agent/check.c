@@ -1,5 +1,6 @@
 /* --check-once: one probe per service and a look at the interface, reported as a
  * monitoring-plugin line. Reads only; never changes the host. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "agent/agent.h"
+#include "agent/frr.h"
 #include "agent/log.h"
 #include "agent/loop.h"
 
@@ -20,6 +22,7 @@ struct check {
 	bool done;
 	uint64_t deadline_us;
 	size_t present;
+	bool is_present[CFG_MAX_ADDRS];
 };
 
 static void check_done(const struct hc_result *r, void *data)
@@ -86,8 +89,11 @@ static void check_addr_cb(const struct nl_addr *addr, void *data)
 
 	for (size_t i = 0; i < cfg->nservices; i++)
 		for (size_t j = 0; j < cfg->services[i].naddrs; j++)
-			if (nl_addr_equal(&cfg->services[i].addrs[j], addr))
+			if (nl_addr_equal(&cfg->services[i].addrs[j], addr) &&
+			    !cs[i].is_present[j]) {
+				cs[i].is_present[j] = true;
 				cs[i].present++;
+			}
 }
 
 /* 0, -ENODEV when the interface is missing, or another -errno. */
@@ -125,6 +131,69 @@ static void check_append(char *buf, size_t size, size_t *len, const char *fmt, .
 	va_end(ap);
 	if (n > 0)
 		*len = *len + (size_t)n < size ? *len + (size_t)n : size - 1;
+}
+
+/* Do the routers hear about what is on the interface? */
+static void check_frr(const struct cfg *cfg, const struct check *cs, int *state, char *text,
+		      size_t size, size_t *tl)
+{
+	struct frr_view v;
+	size_t present = 0, originated = 0;
+	bool missing4 = false, missing6 = false;
+	int ret = frr_view_read(cfg, &v);
+
+	if (ret == -ENOENT) {
+		check_append(text, size, tl, "; FRR not checked (no %s)", cfg->vtysh);
+		return;
+	}
+	if (ret < 0) {
+		check_append(text, size, tl, "; FRR not checked: %s", strerror(-ret));
+		return;
+	}
+	for (size_t i = 0; i < cfg->nservices; i++) {
+		for (size_t j = 0; j < cfg->services[i].naddrs; j++) {
+			const struct nl_addr *a = &cfg->services[i].addrs[j];
+			bool asked = a->family == AF_INET ? v.asked4 : v.asked6;
+			char buf[NL_ADDRSTRLEN];
+
+			if (!cs[i].is_present[j] || !asked)
+				continue;
+			present++;
+			if (v.originated[i * CFG_MAX_ADDRS + j]) {
+				originated++;
+				continue;
+			}
+			if (a->family == AF_INET)
+				missing4 = true;
+			else
+				missing6 = true;
+			check_append(text, size, tl,
+				     "; %s on %s but not originated by %s: check 'redistribute "
+				     "connected' and its route-map",
+				     nl_addr_str(a, buf, sizeof(buf)), cfg->interface,
+				     a->family == AF_INET ? "ospfd" : "ospf6d");
+		}
+	}
+	if (missing4 || missing6 || v.error[0] || v.full4 == 0 || v.full6 == 0)
+		if (*state < CHECK_WARNING)
+			*state = CHECK_WARNING;
+	if (v.error[0])
+		check_append(text, size, tl, "; FRR: %s", v.error);
+	if (v.full4 == 0)
+		check_append(text, size, tl, "; no Full OSPFv2 neighbour: nobody hears us");
+	if (v.full6 == 0)
+		check_append(text, size, tl, "; no Full OSPFv3 neighbour: nobody hears us");
+	if (v.asked4 || v.asked6) {
+		check_append(text, size, tl, "; FRR originates %zu/%zu", originated, present);
+		if (v.full4 > 0)
+			check_append(text, size, tl, ", %d OSPFv2", v.full4);
+		if (v.full6 > 0)
+			check_append(text, size, tl, ", %d OSPFv3", v.full6);
+		if (v.full4 > 0 || v.full6 > 0)
+			check_append(text, size, tl, " Full neighbour%s",
+				     v.full4 + v.full6 > 1 ? "s" : "");
+	}
+	frr_view_free(&v);
 }
 
 int agent_check_once(const struct cfg *cfg, FILE *out)
@@ -181,6 +250,8 @@ int agent_check_once(const struct cfg *cfg, FILE *out)
 		    i ? " " : "", s->name, (unsigned long long)(c->r.rtt_us / 1000000u),
 		    (unsigned long long)(c->r.rtt_us % 1000000u), s->name, c->present, s->naddrs);
 	}
+	if (cfg->frr_check)
+		check_frr(cfg, cs, &state, text, sizeof(text), &tl);
 	fprintf(out, "ANYCAST %s - %s | %s\n", names[state], text, perf);
 	for (size_t i = 0; i < cfg->nservices; i++)
 		hc_destroy(cs[i].hc);

@@ -33,6 +33,9 @@ enum {
 	K_WITHDRAW = 1 << 11,
 	K_LOGLEVEL = 1 << 12,
 	K_DRAIN = 1 << 13,
+	K_FRRCHECK = 1 << 14,
+	K_VTYSH = 1 << 15,
+	K_PATHSPACE = 1 << 16,
 };
 
 struct cfg_key {
@@ -56,9 +59,12 @@ static const struct cfg_key cfg_keys[] = {
     {"withdraw_on_exit", K_WITHDRAW, false},
     {"log_level", K_LOGLEVEL, false},
     {"drain_ms", K_DRAIN, false},
+    {"frr_check", K_FRRCHECK, false},
+    {"vtysh", K_VTYSH, false},
+    {"frr_pathspace", K_PATHSPACE, false},
 };
 
-#define KEY_LINES 14
+#define KEY_LINES 17
 _Static_assert(sizeof(cfg_keys) / sizeof(cfg_keys[0]) == KEY_LINES, "one line slot per key");
 
 struct cfg_svc_state {
@@ -415,6 +421,7 @@ static void cfg_number(struct cfg_parser *ps, const char *key, const char *value
 static void cfg_agent_key(struct cfg_parser *ps, const struct cfg_key *k, const char *value)
 {
 	struct cfg *cfg = ps->cfg;
+	bool *flag;
 	int level;
 
 	switch (k->bit) {
@@ -430,9 +437,31 @@ static void cfg_agent_key(struct cfg_parser *ps, const struct cfg_key *k, const 
 		break;
 	case K_CREATE:
 	case K_WITHDRAW:
-		if (cfg_bool(value, k->bit == K_CREATE ? &cfg->create_interface
-						       : &cfg->withdraw_on_exit) < 0)
+	case K_FRRCHECK:
+		flag = k->bit == K_CREATE     ? &cfg->create_interface
+		       : k->bit == K_WITHDRAW ? &cfg->withdraw_on_exit
+					      : &cfg->frr_check;
+		if (cfg_bool(value, flag) < 0)
 			cfg_error(ps, ps->line, "%s = %s: expected yes or no", k->name, value);
+		break;
+	case K_VTYSH:
+		if (value[0] != '/' || strlen(value) >= sizeof(cfg->vtysh))
+			cfg_error(ps, ps->line, "vtysh '%s' must be an absolute path", value);
+		else
+			snprintf(cfg->vtysh, sizeof(cfg->vtysh), "%s", value);
+		break;
+	case K_PATHSPACE:
+		if (!cfg_valid_name(value))
+			cfg_error(
+			    ps, ps->line,
+			    "frr_pathspace '%s' must be 1-%d letters, digits, '_', '.' or '-'",
+			    value, CFG_NAME_MAX - 1);
+		else
+			snprintf(cfg->frr_pathspace, sizeof(cfg->frr_pathspace), "%s", value);
+		break;
+	default:
+		/* a key in cfg_keys[] without a case here is a bug, not a user error */
+		cfg_error(ps, ps->line, "'%s' is not handled (bug)", k->name);
 		break;
 	case K_MAINT:
 		if (value[0] != '/' || strlen(value) >= sizeof(cfg->maintenance_file))
@@ -614,6 +643,8 @@ int cfg_parse_string(const char *fname, const char *text, struct cfg **out, stru
 		 "/etc/anycast-agent/maintenance");
 	cfg->withdraw_on_exit = true;
 	cfg->drain_ms = 500;
+	cfg->frr_check = true;
+	snprintf(cfg->vtysh, sizeof(cfg->vtysh), "/usr/bin/vtysh");
 	cfg->log_level = LOG_INFO;
 	ps.cfg = cfg;
 

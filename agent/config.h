@@ -32,7 +32,10 @@ struct cfg {
 	char maintenance_file[PATH_MAX];
 	bool withdraw_on_exit;
 	unsigned drain_ms; /* planned withdrawals keep accepting traffic this long */
-	int log_level;	   /* syslog priority */
+	bool frr_check;	   /* --check-once asks FRR too */
+	char vtysh[PATH_MAX];
+	char frr_pathspace[CFG_NAME_MAX]; /* vtysh -N, "" for the default */
+	int log_level;			  /* syslog priority */
 	struct cfg_service *services;
 	size_t nservices;
 };

@@ -24,6 +24,9 @@ static const char *good_text = "; a full file\n"
 			       "maintenance_file = /run/aa/maint ; inline comment\n"
 			       "withdraw_on_exit = off\n"
 			       "drain_ms = 0\n"
+			       "frr_check = no\n"
+			       "vtysh = /opt/frr/bin/vtysh\n"
+			       "frr_pathspace = campus-a\n"
 			       "log_level = debug\n"
 			       "\n"
 			       "[service resolver]\n"
@@ -94,11 +97,14 @@ static void test_good(void **state)
 	assert_string_equal(cfg->maintenance_file, "/run/aa/maint");
 	assert_false(cfg->withdraw_on_exit);
 	assert_int_equal(cfg->drain_ms, 0);
+	assert_false(cfg->frr_check);
+	assert_string_equal(cfg->vtysh, "/opt/frr/bin/vtysh");
+	assert_string_equal(cfg->frr_pathspace, "campus-a");
 	assert_int_equal(cfg->log_level, LOG_DEBUG);
 	assert_int_equal(cfg->nservices, 2);
 	s = cfg_service_find(cfg, "resolver");
 	assert_non_null(s);
-	assert_int_equal(s->line, 10);
+	assert_int_equal(s->line, 13);
 	assert_int_equal(s->naddrs, 2);
 	assert_string_equal(nl_addr_str(&s->addrs[0], buf, sizeof(buf)), "10.53.0.53/32");
 	assert_string_equal(nl_addr_str(&s->addrs[1], buf, sizeof(buf)), "fd53::53/128");
@@ -131,6 +137,9 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg->maintenance_file, "/etc/anycast-agent/maintenance");
 	assert_true(cfg->withdraw_on_exit);
 	assert_int_equal(cfg->drain_ms, 500);
+	assert_true(cfg->frr_check);
+	assert_string_equal(cfg->vtysh, "/usr/bin/vtysh");
+	assert_string_equal(cfg->frr_pathspace, "");
 	assert_int_equal(cfg->log_level, LOG_INFO);
 	s = &cfg->services[0];
 	assert_string_equal(s->probe.server, "127.0.0.1@53");
@@ -261,6 +270,11 @@ static void test_values(void **state)
 	expect_error("[agent]\ncreate_interface = maybe\n[service r]\naddresses = 10.0.0.1\n"
 		     "query = x.\n",
 		     "t.conf:2: create_interface = maybe: expected yes or no");
+	expect_error("[agent]\nvtysh = vtysh\n[service r]\naddresses = 10.0.0.1\nquery = x.\n",
+		     "t.conf:2: vtysh 'vtysh' must be an absolute path");
+	expect_error(
+	    "[agent]\nfrr_pathspace = a/b\n[service r]\naddresses = 10.0.0.1\nquery = x.\n",
+	    "t.conf:2: frr_pathspace 'a/b' must be 1-31 letters, digits, '_', '.' or '-'");
 	expect_error("[agent]\ndrain_ms = 10001\n[service r]\naddresses = 10.0.0.1\nquery = x.\n",
 		     "t.conf:2: drain_ms = 10001: expected a whole number from 0 to 10000");
 	expect_error("[agent]\nlog_level = loud\n[service r]\naddresses = 10.0.0.1\nquery = x.\n",
