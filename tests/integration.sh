@@ -1,0 +1,459 @@
+#!/bin/bash
+# Single-host integration test of anycast-agent: a namespace of its own with an ifb link
+# named anycast0 (this kernel has no dummy driver), a real unbound on 127.0.0.1@53 and ::1@53,
+# and the real agent. Every scenario asserts outcomes: addresses on the link, exit codes,
+# address events; log lines are matched case-insensitively on keywords only.
+#
+#   tests/integration.sh [AGENT]      AGENT defaults to ./anycast-agent; run as root.
+#   AA_ASAN=1 tests/integration.sh build/asan/anycast-agent
+#                                     also fails on sanitizer reports in the agent's output.
+#   AA_KEEP=1                         keeps the temporary directory (logs, configs, monitors).
+#
+# Prints "ok N - ..." / "not ok N - ..." per check and closes with "N passed, M failed".
+# Nothing outside the namespace and the temporary directory is touched; both go at exit.
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
+
+AGENT=${1:-./anycast-agent}
+case $AGENT in
+/*) ;;
+*) AGENT=$PWD/$AGENT ;;
+esac
+
+NS=aa-it-$$
+IF=anycast0
+A4=10.53.0.53/32
+A6=fd53::53/128
+A4B=10.53.0.54/32 # added by the reload scenario
+ADDRS=("$A4" "$A6")
+# Bounds are generous on purpose: the agent needs ~0.3 s (rise/fall x 100 ms).
+T_CHANGE=10
+T_EXIT=10
+
+cleanup_install_traps
+T=$(mktemp -d /tmp/aa-it.XXXXXX) || exit 1
+[ "${AA_KEEP:-0}" = 1 ] || cleanup_add rm -rf "$T"
+
+CONF=$T/agent.conf
+MAINT=$T/maintenance
+LOG=$T/agent.log   # every agent run, appended, with a marker line per start
+CLOG=$T/cmd.log    # stderr of the one-shot modes (--check-once, --config-test, ...)
+AGENT_PID=
+AGENT_RUNS=0
+
+show_agent_log() {
+	echo "last lines of the agent log ($LOG):"
+	tail -n 20 "$LOG" 2>/dev/null
+}
+# shellcheck disable=SC2034 # read by tap_fail in lib.sh
+TAP_ON_FAIL=show_agent_log
+
+# write_agent_conf FILE ADDRESSES [EXTRA-LINE...]: EXTRA lines end the service section.
+write_agent_conf() {
+	local file=$1 addrs=$2 l
+	shift 2
+	{
+		echo "[agent]"
+		echo "interface = $IF"
+		echo "create_interface = yes"
+		echo "maintenance_file = $MAINT"
+		echo "withdraw_on_exit = yes"
+		echo "log_level = info"
+		echo "frr_check = no" # no FRR here: --check-once judges the resolver and the link
+		echo
+		echo "[service resolver]"
+		echo "addresses = $addrs"
+		echo "resolver = 127.0.0.1@53"
+		echo "query = probe.campus.test. A"
+		echo "expect_rcode = NOERROR"
+		echo "interval_ms = 100"
+		echo "timeout_ms = 100"
+		echo "rise = 3"
+		echo "fall = 2"
+		for l in "$@"; do echo "$l"; done
+	} >"$file.tmp" && mv "$file.tmp" "$file"
+}
+
+agent_start() {
+	AGENT_RUNS=$((AGENT_RUNS + 1))
+	echo "=== integration.sh: agent run $AGENT_RUNS ===" >>"$LOG"
+	# A background job of a script starts with SIGINT ignored; a daemon from systemd or a
+	# terminal does not: give the agent the default back so that SIGINT can be tested.
+	bg_start AGENT_PID "$LOG" ip netns exec "$NS" env --default-signal=INT "$AGENT" -c "$CONF"
+}
+
+agent_alive() {
+	bg_alive "$AGENT_PID" && ! _bg_gone "$AGENT_PID"
+}
+
+# Kept running through the scenarios; one that finds it dead says so and starts a new one,
+# so that one failure does not hide the results of the scenarios after it.
+agent_ensure() {
+	agent_alive && return 0
+	tap_fail "agent still running before: $1"
+	agent_start
+}
+
+# run_agent OUTFILE ARG...: a one-shot run inside the namespace; stdout to OUTFILE, stderr
+# to CLOG; returns its exit status.
+run_agent() {
+	local out=$1
+	shift
+	echo "=== integration.sh: $* ===" >>"$CLOG"
+	ip netns exec "$NS" timeout 30 "$AGENT" "$@" >"$out" 2>>"$CLOG"
+}
+
+addrs_present() { ns_addrs_present "$NS" "$IF" "$@"; }
+addrs_absent() { ns_addrs_absent "$NS" "$IF" "$@"; }
+up() { wait_for "$T_CHANGE" addrs_present "${ADDRS[@]}"; }
+down() { wait_for "$T_CHANGE" addrs_absent "${ADDRS[@]}"; }
+# No address and no local route left: the host no longer accepts traffic for them.
+gone() { ns_unreachable "$NS" "${ADDRS[@]}"; }
+ub_ok() { ub_answers "$NS" 127.0.0.1; }
+alive_with() { agent_alive && addrs_present "$@"; }
+# present_never_deleted MONFILE ADDR...
+present_never_deleted() {
+	local f=$1
+	shift
+	addrs_present "$@" && ! mon_deleted "$f" "$@"
+}
+
+# expect_status GOT WANT
+expect_status() {
+	[ "$1" = "$2" ] || {
+		echo "exit status $1, expected $2"
+		return 1
+	}
+}
+
+# one_line_matching FILE ERE: FILE holds exactly one line, and it matches ERE.
+one_line_matching() {
+	if [ "$(wc -l <"$1")" -ne 1 ] || ! grep -qE -- "$2" "$1"; then
+		echo "output was:"
+		sed 's/^/    /' "$1"
+		return 1
+	fi
+}
+
+# check_once_case DESC STATUS ERE: --check-once exits STATUS, prints one line matching ERE,
+# and no address event (sentinels aside) happens while it runs.
+check_once_case() {
+	local desc=$1 want=$2 ere=$3 st=0 mon
+	mon_start mon "$NS" "$T/mon.check"
+	run_agent "$T/check.out" -c "$CONF" --check-once || st=$?
+	mon_stop "$mon" "$NS" "$T/mon.check"
+	tap_check "$desc: exit $want" expect_status "$st" "$want"
+	tap_check "$desc: one line matching '$ere'" one_line_matching "$T/check.out" "$ere"
+	tap_check "$desc: no address event while it ran" test -z "$(mon_events "$T/mon.check")"
+}
+
+# ------------------------------------------------------------------------------- setup
+
+if [ "$(id -u)" != 0 ]; then
+	tap_fail "run as root"
+	tap_summary
+	exit 1
+fi
+if [ ! -x "$AGENT" ]; then
+	tap_fail "agent binary $AGENT is executable"
+	tap_summary
+	exit 1
+fi
+
+cleanup_add bg_kill_all
+setup_ok=1
+ns_create "$NS" || setup_ok=0
+[ $setup_ok = 1 ] && { ip -n "$NS" link add "$IF" type ifb || setup_ok=0; }
+if [ $setup_ok = 1 ]; then
+	ub_write_conf "$T"
+	ub_start "$NS" "$T" || setup_ok=0
+fi
+if [ $setup_ok = 0 ]; then
+	tap_fail "setup: namespace $NS, ifb $IF, unbound answering $UB_PROBE_NAME"
+	sed 's/^/#   /' "$T/unbound.log" 2>/dev/null | tail -n 20
+	tap_summary
+	exit 1
+fi
+tap_ok "setup: namespace $NS with ifb $IF, unbound answers $UB_PROBE_NAME on 127.0.0.1 and ::1"
+write_agent_conf "$CONF" "$A4, $A6"
+
+# --------------------------------------------------- (13) --config-test, before anything runs
+
+# config_test FILE: runs --config-test on FILE; stdout and stderr both in $T/ct.out (the
+# error lines may go to either), status in CT_ST.
+config_test() {
+	CT_ST=0
+	ip netns exec "$NS" timeout 30 "$AGENT" -c "$1" --config-test >"$T/ct.out" 2>&1 ||
+		CT_ST=$?
+	{
+		echo "=== integration.sh: --config-test $1 ==="
+		cat "$T/ct.out"
+	} >>"$CLOG"
+}
+
+# ct_reports NAME LINE: the output has "NAME:LINE: " (NAME with or without its directory);
+# LINE may be a regex.
+ct_reports() {
+	grep -qE "(^|/)${1//./\\.}:$2: " "$T/ct.out" || {
+		echo "output was:"
+		sed 's/^/    /' "$T/ct.out"
+		return 1
+	}
+}
+
+ct_bad_both() {
+	ct_reports bad-both.conf "[0-9]+" && ! grep -q "configuration OK" "$T/ct.out"
+}
+untouched_before_start() {
+	addrs_absent "${ADDRS[@]}" && ! ns_link_up "$NS" "$IF"
+}
+
+config_test "$CONF"
+tap_check "(13) config-test good file: exit 0" expect_status "$CT_ST" 0
+tap_check "(13) config-test good file: prints 'configuration OK'" \
+	grep -q '^configuration OK$' "$T/ct.out"
+
+BAD_KEY=$T/bad-key.conf
+write_agent_conf "$BAD_KEY" "$A4, $A6" "bogus_key = 1"
+line=$(grep -n '^bogus_key' "$BAD_KEY" | cut -d: -f1)
+config_test "$BAD_KEY"
+tap_check "(13) config-test unknown key: exit 1" expect_status "$CT_ST" 1
+tap_check "(13) config-test unknown key: 'bad-key.conf:$line:' reported" \
+	ct_reports bad-key.conf "$line"
+
+BAD_IV=$T/bad-interval.conf
+write_agent_conf "$BAD_IV" "$A4, $A6"
+sed -i 's/^interval_ms = 100$/interval_ms = 0/' "$BAD_IV"
+line=$(grep -n '^interval_ms' "$BAD_IV" | cut -d: -f1)
+config_test "$BAD_IV"
+tap_check "(13) config-test interval_ms = 0: exit 1" expect_status "$CT_ST" 1
+tap_check "(13) config-test interval_ms = 0: 'bad-interval.conf:$line:' reported" \
+	ct_reports bad-interval.conf "$line"
+
+BAD_BOTH=$T/bad-both.conf
+write_agent_conf "$BAD_BOTH" "$A4, $A6" "bogus_key = 1"
+sed -i 's/^interval_ms = 100$/interval_ms = 0/' "$BAD_BOTH"
+config_test "$BAD_BOTH"
+tap_check "(13) config-test both errors: exit 1" expect_status "$CT_ST" 1
+tap_check "(13) config-test both errors: 'bad-both.conf:LINE:' lines, no 'configuration OK'" \
+	ct_bad_both
+tap_check "(13) config-test changed nothing on $IF" \
+	untouched_before_start
+
+# ----------------------------------------------------------- (1) announce after rise probes
+
+mark=$(file_size "$LOG")
+agent_start
+tap_check "(1) both addresses appear after the rise probes" up
+tap_check "(1) $A6 is not tentative" ns_addr_usable "$NS" "$IF" "$A6"
+tap_check "(1) the agent brought $IF up" ns_link_up "$NS" "$IF"
+tap_check "(1) log says UP after 3 probes" wait_for 3 log_has "$LOG" "$mark" 'up after 3 '
+
+# ------------------------------------------------------------------- (11) --check-once, OK
+
+check_once_case "(11) check-once healthy and announced" 0 '^ANYCAST OK'
+
+# ------------------------------------------------------- (7) address removed by someone else
+
+agent_ensure "(7) restore"
+up
+mark=$(file_size "$LOG")
+ip -n "$NS" addr del "$A4" dev "$IF"
+tap_check "(7) $A4 deleted by hand is put back" wait_for "$T_CHANGE" addrs_present "$A4"
+ip -n "$NS" addr del "$A6" dev "$IF"
+tap_check "(7) $A6 deleted by hand is put back" wait_for "$T_CHANGE" addrs_present "$A6"
+tap_check "(7) a warning about the restore is logged" \
+	wait_for 3 log_has "$LOG" "$mark" 'restor'
+
+# -------------------------------------------------------------------- (2) unbound SIGKILL
+
+agent_ensure "(2) unbound killed"
+up
+mark=$(file_size "$LOG")
+ub_stop "$T"
+tap_check "(2) unbound SIGKILL: both addresses withdrawn" down
+tap_check "(2) log says DOWN" wait_for 3 log_has "$LOG" "$mark" 'down after'
+tap_check "(2) no local route left for them" wait_for "$T_CHANGE" gone
+mark=$(file_size "$LOG")
+ub_start "$NS" "$T"
+tap_check "(2) unbound restarted: both addresses back" up
+tap_check "(2) log says UP" wait_for 3 log_has "$LOG" "$mark" 'up after'
+
+# ---------------------------------------------------------------- (3) SERVFAIL for the name
+
+agent_ensure "(3) servfail"
+up
+mark=$(file_size "$LOG")
+ub_servfail_inject "$NS" "$T"
+tap_check "(3) harness: unbound answers SERVFAIL for $UB_PROBE_NAME" \
+	ub_rcode_is "$NS" 127.0.0.1 SERVFAIL
+tap_check "(3) SERVFAIL: both addresses withdrawn" down
+tap_check "(3) log gives rcode SERVFAIL as the reason" wait_for 3 log_has "$LOG" "$mark" 'servfail'
+ub_servfail_clear "$NS" "$T"
+tap_check "(3) harness: injection cleared, the probe name answers again" ub_ok
+tap_check "(3) SERVFAIL cleared: both addresses back" up
+
+# ------------------------------------------------------------------ (4) unbound hangs
+
+agent_ensure "(4) hang"
+up
+mark=$(file_size "$LOG")
+ub_signal "$T" STOP
+tap_check "(4) unbound SIGSTOP: both addresses withdrawn" down
+tap_check "(4) log gives timeout as the reason" wait_for 3 log_has "$LOG" "$mark" 'timeout'
+ub_signal "$T" CONT
+tap_check "(4) unbound SIGCONT: both addresses back" up
+
+# ------------------------------------------------------------------- (5) maintenance file
+
+agent_ensure "(5) maintenance"
+up
+mark=$(file_size "$LOG")
+touch "$MAINT"
+tap_check "(5) maintenance file created: both addresses withdrawn" down
+tap_check "(5) maintenance logged" wait_for 3 log_has "$LOG" "$mark" 'maintenance'
+tap_check "(5) no local route left for them (after any drain)" wait_for "$T_CHANGE" gone
+check_once_case "(11) check-once in maintenance" 1 '^ANYCAST WARNING'
+mark=$(file_size "$LOG")
+rm -f "$MAINT"
+tap_check "(5) maintenance file removed: both addresses back" up
+tap_check "(5) end of maintenance logged" wait_for 3 log_has "$LOG" "$mark" 'maintenance'
+
+# ------------------------------------------------------------------------ (6) SIGHUP reload
+
+agent_ensure "(6) reload"
+up
+mark=$(file_size "$LOG")
+mon_start mon "$NS" "$T/mon.reload"
+write_agent_conf "$CONF" "$A4, $A6, $A4B"
+kill -HUP "$AGENT_PID"
+tap_check "(6) reload adding $A4B: it appears" wait_for "$T_CHANGE" addrs_present "$A4B"
+tap_check "(6) reload logged" wait_for 3 log_has "$LOG" "$mark" 'reload'
+sleep 0.5 # a late delete-and-re-add of the kept addresses would show up here
+mon_stop "$mon" "$NS" "$T/mon.reload"
+tap_check "(6) reload: kept $A4 and $A6 were never deleted" \
+	not mon_deleted "$T/mon.reload" "$A4" "$A6"
+tap_check "(6) reload: kept addresses still present" addrs_present "$A4" "$A6"
+tap_check "(6) reload: no event at all for the kept addresses (not replaced either)" \
+	not mon_touched "$T/mon.reload" "$A4" "$A6"
+
+mark=$(file_size "$LOG")
+mon_start mon "$NS" "$T/mon.bad"
+write_agent_conf "$CONF" "$A4, $A6" "bogus_key = 1"
+kill -HUP "$AGENT_PID"
+line=$(grep -n '^bogus_key' "$CONF" | cut -d: -f1)
+tap_check "(6) reload with a bad file: the error (agent.conf:$line, bogus_key) is logged" \
+	wait_for 3 log_has "$LOG" "$mark" "agent\.conf:$line: |bogus_key"
+tap_check "(6) reload with a bad file: agent keeps running, all three addresses stay" \
+	hold_for 1.5 alive_with "$A4" "$A6" "$A4B"
+mon_stop "$mon" "$NS" "$T/mon.bad"
+tap_check "(6) reload with a bad file: no address deleted" \
+	not mon_deleted "$T/mon.bad" "$A4" "$A6" "$A4B"
+
+mark=$(file_size "$LOG")
+mon_start mon "$NS" "$T/mon.shrink"
+write_agent_conf "$CONF" "$A4, $A6"
+kill -HUP "$AGENT_PID"
+tap_check "(6) reload dropping $A4B: it is removed" wait_for "$T_CHANGE" addrs_absent "$A4B"
+tap_check "(6) reload dropping $A4B: no local route left for it" \
+	wait_for "$T_CHANGE" ns_unreachable "$NS" "$A4B"
+sleep 0.5
+mon_stop "$mon" "$NS" "$T/mon.shrink"
+tap_check "(6) reload dropping $A4B: $A4 and $A6 untouched" \
+	present_never_deleted "$T/mon.shrink" "$A4" "$A6"
+
+# ------------------------------------------------------------- (14) the link goes away
+
+agent_ensure "(14) link deleted"
+up
+mark=$(file_size "$LOG")
+ip -n "$NS" link del "$IF"
+tap_check "(14) link deleted: an error mentioning dummy is logged" \
+	wait_for 5 log_has "$LOG" "$mark" 'dummy'
+tap_check "(14) link deleted: the agent keeps running" hold_for 2 agent_alive
+tap_diag "log lines mentioning dummy in ~2 s without the link: $(log_since "$LOG" "$mark" |
+	grep -ci dummy)"
+ip -n "$NS" link add "$IF" type ifb
+tap_check "(14) ifb $IF added again: both addresses re-added" up
+tap_check "(14) ifb $IF added again: the agent brought it up" \
+	wait_for "$T_CHANGE" ns_link_up "$NS" "$IF"
+
+# ------------------------------------------- (8) agent restarted with the addresses present
+
+agent_ensure "(8) restart"
+up
+bg_kill "$AGENT_PID" KILL
+tap_check "(8) agent SIGKILL: addresses stay" addrs_present "${ADDRS[@]}"
+mon_start mon "$NS" "$T/mon.restart"
+agent_start
+tap_check "(8) agent restarted with a healthy resolver: addresses stay for 2.5 s" \
+	hold_for 2.5 alive_with "${ADDRS[@]}"
+mon_stop "$mon" "$NS" "$T/mon.restart"
+tap_check "(8) agent restarted: no Deleted event for its addresses" \
+	not mon_deleted "$T/mon.restart" "${ADDRS[@]}"
+
+# --------------------------- (11) --check-once CRITICAL changes nothing, (9) start with dead
+
+bg_kill "$AGENT_PID" KILL
+ub_stop "$T"
+check_once_case "(11) check-once with unbound dead, agent stopped" 2 '^ANYCAST CRITICAL'
+tap_check "(11) check-once with unbound dead: addresses left in place" \
+	addrs_present "${ADDRS[@]}"
+
+mark=$(file_size "$LOG")
+agent_start
+tap_check "(9) agent started with addresses present and unbound dead: withdrawn" down
+tap_check "(9) log says DOWN" wait_for 3 log_has "$LOG" "$mark" 'down after'
+ub_start "$NS" "$T"
+tap_check "(9) unbound back: addresses back" up
+
+# ------------------------------------------------------------------ (10) SIGTERM, SIGINT
+
+agent_ensure "(10) SIGTERM"
+up
+kill -TERM "$AGENT_PID"
+bg_wait_exit "$AGENT_PID" "$T_EXIT" st
+tap_check "(10) SIGTERM: agent exits 0" expect_status "${st:-still running}" 0
+tap_check "(10) SIGTERM: both addresses withdrawn by the time it exited" \
+	addrs_absent "${ADDRS[@]}"
+tap_check "(10) SIGTERM: no local route left behind" gone
+
+agent_start
+tap_check "(10) agent started again: both addresses announced" up
+kill -INT "$AGENT_PID"
+bg_wait_exit "$AGENT_PID" "$T_EXIT" st
+tap_check "(10) SIGINT: agent exits 0" expect_status "${st:-still running}" 0
+tap_check "(10) SIGINT: both addresses withdrawn by the time it exited" \
+	addrs_absent "${ADDRS[@]}"
+tap_check "(10) SIGINT: no local route left behind" gone
+
+# ---------------------------------------------------------------------- (12) --withdraw-all
+
+OTHER=10.53.0.99/32 # not configured: not the agent's to remove
+ip -n "$NS" addr add "$A4" dev "$IF"
+ip -n "$NS" addr add "$A6" dev "$IF" nodad
+ip -n "$NS" addr add "$OTHER" dev "$IF"
+st=0
+run_agent "$T/wa.out" -c "$CONF" --withdraw-all || st=$?
+tap_check "(12) withdraw-all: exit 0" expect_status "$st" 0
+tap_check "(12) withdraw-all: both configured addresses removed" addrs_absent "${ADDRS[@]}"
+tap_check "(12) withdraw-all: no local route left behind" gone
+tap_check "(12) withdraw-all: an address not configured ($OTHER) is left alone" \
+	addrs_present "$OTHER"
+st=0
+run_agent "$T/wa.out" -c "$CONF" --withdraw-all || st=$?
+tap_check "(12) withdraw-all with the addresses already absent: exit 0" expect_status "$st" 0
+
+# ------------------------------------------------------------------------ sanitizer reports
+
+if [ "${AA_ASAN:-0}" = 1 ]; then
+	tap_check "ASan build: no sanitizer report in the agent's output" \
+		not grep -qE 'ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer' \
+		"$LOG" "$CLOG"
+fi
+
+[ "${AA_KEEP:-0}" = 1 ] && tap_diag "AA_KEEP=1: logs, configs and monitor files left in $T"
+tap_summary
