@@ -53,10 +53,12 @@ $(B)/%.o: %.c
 	$(Q)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
 
 # Each module's tests link only that module; the agent's link everything but main().
-$(B)/tests/test_netlink: $(NLOBJS)
+MODTESTS := $(B)/tests/test_netlink $(B)/tests/test_netlink_ns $(B)/tests/test_health \
+	    $(B)/tests/test_loop
+$(B)/tests/test_netlink $(B)/tests/test_netlink_ns: $(NLOBJS)
 $(B)/tests/test_health: $(HCOBJS)
 $(B)/tests/test_loop: $(B)/agent/loop.o
-$(filter-out $(B)/tests/test_netlink $(B)/tests/test_health $(B)/tests/test_loop,$(TESTBINS)): $(LIBOBJS)
+$(filter-out $(MODTESTS),$(TESTBINS)): $(LIBOBJS)
 $(B)/tests/%: tests/%.c
 	@mkdir -p $(@D)
 	@echo "  LD      $@"

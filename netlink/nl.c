@@ -240,28 +240,32 @@ int nl_link_set_up(struct nl *nl, unsigned ifindex)
 	return request(nl, buf, NULL, NULL);
 }
 
-int nl_addr_add(struct nl *nl, unsigned ifindex, const struct nl_addr *a)
+typedef int (*addr_builder)(void *buf, size_t len, uint32_t seq, unsigned ifindex,
+			    const struct nl_addr *a);
+
+/* One request about one address; the errnos `done` and `done2` mean it was already so,
+ * which makes the call idempotent. */
+static int addr_request(struct nl *nl, addr_builder build, unsigned ifindex,
+			const struct nl_addr *a, int done, int done2)
 {
 	_Alignas(struct nlmsghdr) char buf[NL_MSG_REQ_SIZE];
 	int ret;
 
-	ret = nl_msg_addr_add(buf, sizeof(buf), next_seq(nl), ifindex, a);
+	ret = build(buf, sizeof(buf), next_seq(nl), ifindex, a);
 	if (ret < 0)
 		return ret;
 	ret = request(nl, buf, NULL, NULL);
-	return ret == -EEXIST ? 0 : ret;
+	return ret == -done || ret == -done2 ? 0 : ret;
+}
+
+int nl_addr_add(struct nl *nl, unsigned ifindex, const struct nl_addr *a)
+{
+	return addr_request(nl, nl_msg_addr_add, ifindex, a, EEXIST, EEXIST);
 }
 
 int nl_addr_del(struct nl *nl, unsigned ifindex, const struct nl_addr *a)
 {
-	_Alignas(struct nlmsghdr) char buf[NL_MSG_REQ_SIZE];
-	int ret;
-
-	ret = nl_msg_addr_del(buf, sizeof(buf), next_seq(nl), ifindex, a);
-	if (ret < 0)
-		return ret;
-	ret = request(nl, buf, NULL, NULL);
-	return ret == -EADDRNOTAVAIL ? 0 : ret;
+	return addr_request(nl, nl_msg_addr_del, ifindex, a, EADDRNOTAVAIL, EADDRNOTAVAIL);
 }
 
 /* The drain route goes on lo: routes through an interface that loses its last IPv4
@@ -279,35 +283,19 @@ static int lo_index(struct nl *nl, unsigned *ifindex)
 
 int nl_drain_add(struct nl *nl, const struct nl_addr *a)
 {
-	_Alignas(struct nlmsghdr) char buf[NL_MSG_REQ_SIZE];
 	unsigned lo;
-	int ret;
+	int ret = lo_index(nl, &lo);
 
-	ret = lo_index(nl, &lo);
-	if (ret < 0)
-		return ret;
-	ret = nl_msg_route_local_add(buf, sizeof(buf), next_seq(nl), lo, a);
-	if (ret < 0)
-		return ret;
-	ret = request(nl, buf, NULL, NULL);
-	return ret == -EEXIST ? 0 : ret;
+	return ret < 0 ? ret : addr_request(nl, nl_msg_route_local_add, lo, a, EEXIST, EEXIST);
 }
 
 int nl_drain_del(struct nl *nl, const struct nl_addr *a)
 {
-	_Alignas(struct nlmsghdr) char buf[NL_MSG_REQ_SIZE];
 	unsigned lo;
-	int ret;
+	int ret = lo_index(nl, &lo);
 
-	ret = lo_index(nl, &lo);
-	if (ret < 0)
-		return ret;
-	ret = nl_msg_route_local_del(buf, sizeof(buf), next_seq(nl), lo, a);
-	if (ret < 0)
-		return ret;
-	ret = request(nl, buf, NULL, NULL);
 	/* IPv4 says ESRCH for a route that is not there, IPv6 ENOENT */
-	return ret == -ESRCH || ret == -ENOENT ? 0 : ret;
+	return ret < 0 ? ret : addr_request(nl, nl_msg_route_local_del, lo, a, ESRCH, ENOENT);
 }
 
 struct dump_ctx {
