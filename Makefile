@@ -82,6 +82,7 @@ deps:
 check: deps
 	$(Q)$(MAKE) --no-print-directory WERROR=1 all unit
 	$(Q)$(MAKE) --no-print-directory WERROR=1 asan
+	$(Q)$(MAKE) --no-print-directory FUZZ_SECONDS=15 fuzz
 	$(Q)tests/integration.sh ./anycast-agent
 	$(Q)AA_ASAN=1 tests/integration.sh build/asan/anycast-agent
 
