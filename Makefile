@@ -17,7 +17,7 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 CPPFLAGS += -I. -D_GNU_SOURCE -DAA_VERSION='"$(VERSION)"'
-LIBS    := -lunbound -lmnl -linih -ljson-c
+LIBS    := -lunbound -lmnl -linih -ljson-c -lsystemd
 
 ifeq ($(V),1)
 Q :=

@@ -31,8 +31,10 @@ struct agent {
 	const char *path;
 	struct loop *loop;
 	struct nl *nl;
-	struct loop_watch *nl_watch, *maint_timer, *retry_timer, *drain_timer;
-	struct svc **svcs; /* each allocated alone: probes and watches point at them */
+	struct loop_watch *nl_watch, *maint_timer, *retry_timer, *drain_timer, *watchdog_timer;
+	uint64_t watchdog_us; /* WatchdogSec=, 0 without */
+	char status[128];     /* the last STATUS= sent to systemd */
+	struct svc **svcs;    /* each allocated alone: probes and watches point at them */
 	size_t nsvcs;
 	unsigned ifindex; /* 0 while the interface is missing */
 	int link_err;	  /* last interface error logged, so it is logged once */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include "agent/agent-int.h"
@@ -127,6 +128,35 @@ static void agent_addr_error(struct agent *a, const char *what, const struct nl_
 		a->cfg->interface, strerror(-err));
 }
 
+/* systemctl status shows this line; sent only when it changes. */
+static void agent_status(struct agent *a)
+{
+	char status[sizeof(a->status)];
+	size_t up = 0, on = 0, all = 0;
+
+	for (size_t i = 0; i < a->nsvcs; i++) {
+		up += a->svcs[i]->fsm.up;
+		for (size_t j = 0; j < a->svcs[i]->cfg->naddrs; j++, all++)
+			on += a->svcs[i]->installed[j];
+	}
+	snprintf(status, sizeof(status), "STATUS=%zu/%zu services up, %zu/%zu addresses on %s%s%s",
+		 up, a->nsvcs, on, all, a->cfg->interface, a->maintenance ? ", maintenance" : "",
+		 a->link_err ? ", interface problem" : "");
+	if (!strcmp(status, a->status))
+		return;
+	memcpy(a->status, status, sizeof(status));
+	sd_notify(0, status);
+}
+
+static void agent_watchdog(void *data)
+{
+	struct agent *a = data;
+
+	/* Sent from the loop: a wedged loop stops it and systemd restarts the agent. */
+	sd_notify(0, "WATCHDOG=1");
+	loop_timer_arm(a->watchdog_timer, loop_now_us() + a->watchdog_us / 2);
+}
+
 /* Removes one address; a planned withdrawal first puts a drain route in place so the
  * host keeps answering what routers still send until they have moved. */
 static int agent_withdraw_addr(struct agent *a, const struct nl_addr *addr, bool planned)
@@ -225,6 +255,7 @@ void agent_reconcile(struct agent *a)
 			s->installed[j] = want;
 		}
 	}
+	agent_status(a);
 	if (failed)
 		goto retry;
 	if (a->addr_err)
@@ -232,6 +263,7 @@ void agent_reconcile(struct agent *a)
 	a->addr_err = 0;
 	return;
 retry:
+	agent_status(a);
 	agent_retry(a);
 }
 
@@ -534,7 +566,9 @@ static void agent_reload(struct agent *a)
 		log_err("reload of %s failed: keeping the running configuration", a->path);
 		goto out;
 	}
+	sd_notify(0, "RELOADING=1");
 	ret = agent_apply(a, ncfg);
+	sd_notify(0, "READY=1");
 	if (ret < 0) {
 		log_err("reload of %s failed: %s; keeping the running configuration", a->path,
 			strerror(-ret));
@@ -555,6 +589,7 @@ static void agent_signal(int signo, void *data)
 		return;
 	}
 	log_info("%s: stopping", strsignal(signo));
+	sd_notify(0, "STOPPING=1");
 	loop_quit(a->loop, 0);
 }
 
@@ -596,6 +631,8 @@ static int agent_setup(struct agent *a)
 		ret = loop_timer_add(a->loop, agent_retry_timer, a, &a->retry_timer);
 	if (ret == 0)
 		ret = loop_timer_add(a->loop, agent_drain_timer, a, &a->drain_timer);
+	if (ret == 0)
+		ret = loop_timer_add(a->loop, agent_watchdog, a, &a->watchdog_timer);
 	if (ret < 0)
 		return log_err("cannot set up the event loop: %s", strerror(-ret)), ret;
 	a->svcs = calloc(a->cfg->nservices, sizeof(*a->svcs));
@@ -655,6 +692,10 @@ int agent_run(struct agent *a)
 	agent_reconcile(a);
 	for (size_t i = 0; i < a->nsvcs; i++)
 		svc_kick(a->svcs[i]);
+	/* Ready once the interface carries what it should (the first full reconcile). */
+	sd_notify(0, "READY=1");
+	if (sd_watchdog_enabled(0, &a->watchdog_us) > 0 && a->watchdog_us)
+		agent_watchdog(a);
 
 	ret = loop_run(a->loop);
 	code = 0;
@@ -687,6 +728,7 @@ void agent_destroy(struct agent *a)
 	loop_watch_remove(a->maint_timer);
 	loop_watch_remove(a->retry_timer);
 	loop_watch_remove(a->drain_timer);
+	loop_watch_remove(a->watchdog_timer);
 	free(a->drains);
 	nl_destroy(a->nl);
 	loop_destroy(a->loop);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what the build and the tests need, from Debian's archive, when missing.
 set -eu
-pkgs="gcc make libc6-dev libunbound-dev libmnl-dev libinih-dev libcmocka-dev libjson-c-dev unbound dnsutils
+pkgs="gcc make libc6-dev libunbound-dev libmnl-dev libinih-dev libcmocka-dev libjson-c-dev libsystemd-dev unbound dnsutils
 iproute2 procps psmisc clang libclang-rt-14-dev"
 missing=
 for p in $pkgs; do
