@@ -64,14 +64,23 @@ $(B)/tests/%: tests/%.c
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LIBS) -lcmocka
 
-tests: $(TESTBINS) $(B)/anycast-agent
+# dnsprobe: the test bed's client (one query per interval, which instance answered), libldns.
+$(B)/tests/dnsprobe: tests/dnsprobe.c
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $< -lldns
+
+dnsprobe: $(B)/tests/dnsprobe
+
+tests: $(TESTBINS) $(B)/anycast-agent $(B)/tests/dnsprobe
 
 unit: $(TESTBINS)
 	$(Q)set -e; for t in $(TESTBINS); do echo "== $$t"; $$t; done
 
 asan:
 	$(Q)$(MAKE) --no-print-directory B=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
-		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" unit build/asan/anycast-agent
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" unit build/asan/anycast-agent \
+		build/asan/tests/dnsprobe
 
 integration: all
 	$(Q)tests/integration.sh ./anycast-agent
@@ -119,6 +128,6 @@ format-check:
 clean:
 	rm -rf build anycast-agent
 
-.PHONY: all tests unit asan fuzz integration deps check install format format-check clean
+.PHONY: all dnsprobe tests unit asan fuzz integration deps check install format format-check clean
 
 -include $(OBJS:.o=.d) $(TESTBINS:=.d)
