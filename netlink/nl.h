@@ -50,7 +50,7 @@ int nl_link_create_dummy(struct nl *nl, const char *ifname);
 int nl_link_set_up(struct nl *nl, unsigned ifindex);
 
 /* Idempotent: an address already there (EEXIST) is success. IPv6 is added with
- * IFA_F_NODAD so it is usable and redistributed at once. */
+ * IFA_F_NODAD so it is never tentative (its kernel route follows the ACK by a moment). */
 int nl_addr_add(struct nl *nl, unsigned ifindex, const struct nl_addr *a);
 /* Idempotent: an address already gone (EADDRNOTAVAIL) is success. */
 int nl_addr_del(struct nl *nl, unsigned ifindex, const struct nl_addr *a);
@@ -58,7 +58,8 @@ int nl_addr_del(struct nl *nl, unsigned ifindex, const struct nl_addr *a);
 /* Draining: while a local route for a's address exists the host keeps accepting traffic
  * for it after the address itself (and so the announced route) is gone, so that packets
  * routers still send during convergence are answered, not lost. Idempotent both ways;
- * the route is ours alone (its own protocol and metric), never the kernel's. */
+ * the route is ours alone (its own protocol and metric, on lo), never the kernel's.
+ * IPv6 refuses it (-ENETDOWN) while lo is down. */
 int nl_drain_add(struct nl *nl, const struct nl_addr *a);
 int nl_drain_del(struct nl *nl, const struct nl_addr *a);
 
