@@ -36,6 +36,8 @@ enum {
 	K_FRRCHECK = 1 << 14,
 	K_VTYSH = 1 << 15,
 	K_PATHSPACE = 1 << 16,
+	K_TRANSPORT = 1 << 17,
+	K_RETRY = 1 << 18,
 };
 
 struct cfg_key {
@@ -62,9 +64,11 @@ static const struct cfg_key cfg_keys[] = {
     {"frr_check", K_FRRCHECK, false},
     {"vtysh", K_VTYSH, false},
     {"frr_pathspace", K_PATHSPACE, false},
+    {"transport", K_TRANSPORT, true},
+    {"retry_ms", K_RETRY, true},
 };
 
-#define KEY_LINES 17
+#define KEY_LINES 19
 _Static_assert(sizeof(cfg_keys) / sizeof(cfg_keys[0]) == KEY_LINES, "one line slot per key");
 
 struct cfg_svc_state {
@@ -150,6 +154,8 @@ static void cfg_service_defaults(struct cfg_service *s)
 	s->interval_ms = 100;
 	s->rise = 3;
 	s->fall = 2;
+	s->retry_ms = 10;
+	s->probe.tcp = true;
 }
 
 static bool cfg_valid_name(const char *s)
@@ -514,6 +520,15 @@ static void cfg_service_key(struct cfg_parser *ps, const struct cfg_key *k, cons
 		break;
 	case K_FALL:
 		cfg_number(ps, k->name, value, 1, 1000, &s->fall);
+		break;
+	case K_RETRY:
+		cfg_number(ps, k->name, value, 0, 60000, &s->retry_ms);
+		break;
+	case K_TRANSPORT:
+		if (!strcmp(value, "tcp") || !strcmp(value, "udp"))
+			s->probe.tcp = value[0] == 't';
+		else
+			cfg_error(ps, ps->line, "transport '%s': expected udp or tcp", value);
 		break;
 	}
 }

@@ -24,6 +24,7 @@ struct cfg_service {
 	size_t naddrs;
 	struct hc_params probe;
 	unsigned interval_ms, rise, fall;
+	unsigned retry_ms; /* a failure while announced is confirmed this soon */
 };
 
 struct cfg {

@@ -108,11 +108,12 @@ static void svc_result(const struct hc_result *r, void *data)
 		break;
 	}
 
-	/* A failure while announced is confirmed at twice the rate: the withdrawal of a dead
-	 * resolver should not wait for full intervals. */
+	/* A failure while announced is confirmed retry_ms later, not an interval later: the
+	 * withdrawal of a dead resolver should not wait for full intervals. */
 	if (!ok && s->fsm.up)
-		interval_us /= 2;
-	next = s->probe_start_us + interval_us;
+		next = now + s->cfg->retry_ms * 1000ull;
+	else
+		next = s->probe_start_us + interval_us;
 	svc_arm(s, next > now ? next : now);
 }
 

@@ -6,6 +6,10 @@
 #include <string.h>
 #include <time.h>
 #include <unbound.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "health/hc.h"
 
@@ -98,6 +102,11 @@ static int hc_ctx_new(struct hc *hc)
 	err = ub_ctx_set_option(ctx, "local-zone:", zone);
 	if (err)
 		goto cleanup;
+	if (hc->p.tcp) {
+		err = ub_ctx_set_option(ctx, "tcp-upstream:", "yes");
+		if (err)
+			goto cleanup;
+	}
 	err = ub_ctx_set_fwd(ctx, hc->p.server);
 	if (err)
 		goto cleanup;
@@ -190,11 +199,65 @@ static void hc_ub_done(void *arg, int err, struct ub_result *result)
 	ub_resolve_free(result);
 }
 
+/* libunbound reports a refused TCP connection as SERVFAIL. A non-blocking connect tells
+ * the operator which it was: refused at once means nothing listens there any more. */
+static bool hc_refused(const char *server)
+{
+	char host[HC_SERVER_MAX], *at;
+	struct sockaddr_storage ss = {0};
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	unsigned port = 53;
+	bool refused;
+	int fd;
+
+	snprintf(host, sizeof(host), "%s", server);
+	at = strrchr(host, '@');
+	if (at) {
+		*at = '\0';
+		port = (unsigned)strtoul(at + 1, NULL, 10);
+	}
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		len = sizeof(*in);
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		len = sizeof(*in6);
+	} else {
+		return false;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	if (connect(fd, (struct sockaddr *)&ss, len) == 0)
+		refused = false;
+	else if (errno != EINPROGRESS)
+		refused = errno == ECONNREFUSED;
+	else {
+		/* the reset comes at once from a local host; never wait long for a remote one */
+		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+		int err = 0;
+		socklen_t elen = sizeof(err);
+
+		refused = poll(&pfd, 1, 10) == 1 &&
+			  !getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) && err == ECONNREFUSED;
+	}
+	close(fd);
+	return refused;
+}
+
 /* Ends the probe. The callback comes last so that it may start the next probe or
  * destroy hc. */
 static void hc_finish(struct hc *hc)
 {
 	struct hc_result r = hc->res;
+
+	if (hc->p.tcp && r.status == HC_RCODE && r.rcode == 2 && hc_refused(hc->p.server))
+		snprintf(r.why, sizeof(r.why), "connection refused: nothing listens on %s",
+			 hc->p.server);
 
 	/* A failed context has marked the server down in its infra cache, and a negative
 	 * answer sits in its cache: either would hide the resolver's real state next time. */

@@ -22,6 +22,8 @@ struct hc_params {
 	int qtype;		    /* RR type number */
 	uint32_t rcode_ok;	    /* bit n set: rcode n is a healthy answer */
 	unsigned timeout_ms;	    /* reported in the timeout reason only: the caller times */
+	bool tcp; /* query over TCP: a resolver that died refuses at once, over UDP it is
+		   * silent (libunbound ignores ICMP) and looks hung until the deadline */
 };
 
 enum hc_status {

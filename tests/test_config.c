@@ -38,6 +38,8 @@ static const char *good_text = "; a full file\n"
 			       "timeout_ms = 150\n"
 			       "rise = 4\n"
 			       "fall = 1\n"
+			       "transport = udp\n"
+			       "retry_ms = 0\n"
 			       "[service second]\n"
 			       "  addresses = 10.53.0.54 ; indented: a key, not a continuation\n"
 			       "  query = example.org.\n";
@@ -116,6 +118,8 @@ static void test_good(void **state)
 	assert_int_equal(s->probe.timeout_ms, 150);
 	assert_int_equal(s->rise, 4);
 	assert_int_equal(s->fall, 1);
+	assert_false(s->probe.tcp);
+	assert_int_equal(s->retry_ms, 0);
 	s = cfg_service_find(cfg, "second");
 	assert_non_null(s);
 	assert_int_equal(s->naddrs, 1);
@@ -149,6 +153,8 @@ static void test_defaults(void **state)
 	assert_int_equal(s->probe.timeout_ms, 100);
 	assert_int_equal(s->rise, 3);
 	assert_int_equal(s->fall, 2);
+	assert_true(s->probe.tcp);
+	assert_int_equal(s->retry_ms, 10);
 	cfg_free(cfg);
 }
 
@@ -200,6 +206,9 @@ static void test_numbers(void **state)
 	    "to 1000");
 	expect_service_error("fall = 2x", "t.conf:4: fall = 2x: expected a whole number from 1 to "
 					  "1000");
+	expect_service_error("retry_ms = 60001",
+			     "t.conf:4: retry_ms = 60001: expected a whole number from 0 to 60000");
+	expect_service_error("transport = sctp", "t.conf:4: transport 'sctp': expected udp or tcp");
 	expect_service_error("fall = 1001",
 			     "t.conf:4: fall = 1001: expected a whole number from 1 to 1000");
 }

@@ -785,6 +785,35 @@ static void test_live_destroy_and_restart_from_callback(void **state)
 	resolver_signal(r, SIGCONT);
 }
 
+/* Over TCP a resolver that died refuses the connection: the probe fails at once, long
+ * before its deadline, and says why; a hung one still runs into the deadline. */
+static void test_live_tcp(void **state)
+{
+	struct resolver *r = live(state);
+	struct hc_params p = params(r, false, "probe.campus.test.", 1, RC(0));
+	struct outcome o = {0};
+	const struct hc_result *res;
+	char want[128];
+	struct hc *hc;
+
+	p.tcp = true;
+	assert_int_equal(hc_create(&hc, &p, record, &o), 0);
+	assert_int_equal(probe(hc, &o, 2000)->status, HC_OK);
+	resolver_signal(r, SIGSTOP);
+	assert_int_equal(probe(hc, &o, 300)->status, HC_TIMEOUT);
+	resolver_signal(r, SIGCONT);
+	assert_int_equal(probe(hc, &o, 2000)->status, HC_OK);
+	resolver_signal(r, SIGKILL);
+	res = probe(hc, &o, 2000);
+	assert_int_equal(res->status, HC_RCODE);
+	snprintf(want, sizeof(want), "connection refused: nothing listens on %s", p.server);
+	assert_string_equal(res->why, want);
+	assert_true(res->rtt_us < 1000000); /* the deadline was 2 s */
+	resolver_start(r);
+	assert_int_equal(probe(hc, &o, 2000)->status, HC_OK);
+	hc_destroy(hc);
+}
+
 #define LIVE(t) cmocka_unit_test_setup_teardown(t, setup_resolver, teardown_resolver)
 
 int main(void)
@@ -802,6 +831,7 @@ int main(void)
 	    LIVE(test_live_builtin_zones_reach_resolver),
 	    LIVE(test_live_negative_answers),
 	    LIVE(test_live_ipv6),
+	    LIVE(test_live_tcp),
 	    LIVE(test_live_destroy_and_restart_from_callback),
 	};
 
