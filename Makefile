@@ -85,6 +85,9 @@ asan:
 integration: all
 	$(Q)tests/integration.sh ./anycast-agent
 
+campus: all $(B)/tests/dnsprobe
+	$(Q)AGENT=./anycast-agent tests/test_campus.sh
+
 deps:
 	$(Q)tests/deps.sh
 
@@ -94,6 +97,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory FUZZ_SECONDS=15 fuzz
 	$(Q)tests/integration.sh ./anycast-agent
 	$(Q)AA_ASAN=1 tests/integration.sh build/asan/anycast-agent
+	$(Q)AGENT=./anycast-agent tests/test_campus.sh
 
 install: all
 	install -D -m 0755 anycast-agent $(DESTDIR)$(SBINDIR)/anycast-agent
@@ -128,6 +132,6 @@ format-check:
 clean:
 	rm -rf build anycast-agent
 
-.PHONY: all dnsprobe tests unit asan fuzz integration deps check install format format-check clean
+.PHONY: all dnsprobe tests unit asan fuzz integration campus deps check install format format-check clean
 
 -include $(OBJS:.o=.d) $(TESTBINS:=.d)

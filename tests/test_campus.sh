@@ -1,0 +1,474 @@
+#!/bin/bash
+# The campus scenarios (tests/campus.sh builds the campus): faults on resolver host A, the one
+# nearest to client A, and what client A sees, for IPv4 and IPv6. Clients are real `dig`s from
+# the client namespace; bounds are generous (seconds) and everything is polled.
+#
+#   tests/test_campus.sh          as root; builds ./anycast-agent with make unless AGENT is set
+#   AGENT=build/asan/anycast-agent tests/test_campus.sh
+#   CAMPUS_RUNS=10 CAMPUS_FREEZE_RUNS=5  repetitions of the (reported, not asserted) timings
+#   CAMPUS_DRAIN_MS=0                    the agents' drain_ms (default 500)
+#
+# Prints "ok N - ..." / "not ok N - ..." lines, "# ..." comments with the measured times, and
+# closes with "N passed, M failed"; exits non-zero when anything failed. The campus goes away
+# on any exit, Ctrl-C included.
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+if [ -n "${AGENT:-}" ]; then
+	case $AGENT in /*) ;; *) AGENT=$PWD/${AGENT#./} ;; esac
+else
+	AGENT=$REPO/anycast-agent
+	BUILD=1
+fi
+export AGENT
+cd "$REPO" || exit 1
+# shellcheck source-path=SCRIPTDIR source=campus.sh
+. "$HERE/campus.sh"
+
+RUNS=${CAMPUS_RUNS:-10}
+FREEZE_RUNS=${CAMPUS_FREEZE_RUNS:-5}
+T_MOVE=10   # a fault on A until client A is answered by B (expected: well under 2 s)
+T_BACK=20   # recovery until client A is answered by A again (after a freeze: OSPF adjacency)
+START_US=$(_now_us)
+dl4='' dl6='' rmon='' # pids, set by digloop_start and rmon_start
+
+cleanup_install_traps
+cleanup_add campus_down
+T=$(mktemp -d /tmp/aac-test.XXXXXX) || exit 1
+cleanup_add rm -rf "$T"
+
+show_state() {
+	_cp_why
+	local h
+	for h in ha hb; do
+		echo "last lines of $h's agent log:"
+		tail -n 4 "$(_cp_dir "$h")/agent.log" 2>/dev/null | sed 's/^/  /'
+	done
+}
+# shellcheck disable=SC2034 # read by tap_fail in lib.sh
+TAP_ON_FAIL=show_state
+
+# elapsed_ms SINCE_US
+elapsed_ms() {
+	echo $((($(_now_us) - $1) / 1000))
+}
+
+# ms US: microseconds as milliseconds with one decimal.
+ms() {
+	printf '%d.%d' $(($1 / 1000)) $(($1 % 1000 / 100))
+}
+
+# stats US...: "median / min / max ms (n=N)".
+stats() {
+	[ $# -gt 0 ] || {
+		echo "no samples"
+		return
+	}
+	local s
+	s=$(printf '%s\n' "$@" | sort -n)
+	echo "$(ms "$(sed -n "$((($# + 1) / 2))p" <<<"$s")") / $(ms "$(head -n 1 <<<"$s")") /" \
+		"$(ms "$(tail -n 1 <<<"$s")") ms (n=$#)"
+}
+
+# moves DESC C WANT TIMEOUT: client C is answered by WANT on IPv4 and on IPv6 (one check
+# each). The time reported is coarse: a dig sent to a hung or frozen instance waits out its
+# 1 s timeout first; the route monitor gives the precise numbers.
+moves() {
+	local desc=$1 c=$2 want=$3 to=$4 f t0
+	t0=$(_now_us)
+	for f in 4 6; do
+		if wait_for "$to" answers "$c" "$f" "$want"; then
+			tap_ok "$desc: client $c IPv$f answered by $want ($(elapsed_ms "$t0") ms after)"
+		else
+			tap_fail "$desc: client $c IPv$f answered by $want (still $(answered_by "$c" "$f"))"
+		fi
+	done
+}
+
+# ready: client A answered by A, client B by B; a scenario that finds otherwise says so
+# (after waiting, so that one failure does not hide the next scenarios' results).
+ready() {
+	wait_for 20 all_home || tap_fail "before $1: campus back to normal (A->resolver-a, B->resolver-b)"
+}
+all_home() {
+	answers a 4 resolver-a && answers a 6 resolver-a && answers b 4 resolver-b &&
+		answers b 6 resolver-b
+}
+
+# rcode_from NS SRC DST NAME: the rcode of one query from source address SRC.
+rcode_from() {
+	local out
+	out=$(ip netns exec "$(_cp_ns "$1")" dig +time=1 +tries=1 +noall +comments -b "$2" @"$3" \
+		"$4" A 2>/dev/null | sed -n 's/.*status: \([A-Z]*\),.*/\1/p')
+	echo "${out:-NOANSWER}"
+}
+
+rcode_is() {
+	local want=$1
+	shift
+	[ "$(rcode_from "$@")" = "$want" ]
+}
+
+# ---------------------------------------------------- instruments: route monitor, dig loop
+
+RMON_SEQ=0
+
+# rmon_start VAR ROUTER FILE: `ip -ts -o monitor route` of ROUTER into FILE; returns once it
+# is seen recording (a sentinel route in table 99, which zebra ignores).
+rmon_start() {
+	local _rm_var=$1 r file=$3
+	r=$(_cp_short "$2")
+	: >"$file"
+	bg_start "$_rm_var" "$file" ip -n "$(_cp_ns "$r")" -ts -o monitor route
+	rmon_sync "$r" "$file"
+}
+
+rmon_sync() {
+	local ns s
+	ns=$(_cp_ns "$(_cp_short "$1")")
+	RMON_SEQ=$((RMON_SEQ % 250 + 1))
+	s=198.18.255.$RMON_SEQ
+	ip -n "$ns" route add blackhole "$s/32" table 99 || return 1
+	wait_for 5 grep -qF "blackhole $s " "$2"
+	local rc=$?
+	ip -n "$ns" route del blackhole "$s/32" table 99
+	return $rc
+}
+
+# rmon_stop PID ROUTER FILE
+rmon_stop() {
+	rmon_sync "$2" "$3"
+	bg_kill "$1" TERM
+}
+
+# rmon_lines FILE: the recorded route events, sentinels left out.
+rmon_lines() {
+	grep -v ' 198\.18\.255\.[0-9]* table 99' "$1"
+}
+
+# rmon_first_us FILE ERE T0_US: microseconds from T0_US to the first event matching ERE
+# stamped at or after T0_US; empty when there is none.
+rmon_first_us() {
+	local line ts us
+	while IFS= read -r line; do
+		grep -qE -- "$2" <<<"$line" || continue
+		ts=$(sed -n 's/^\[\([^]]*\)\].*/\1/p' <<<"$line")
+		us=$(date -d "$ts" +%s%6N 2>/dev/null) || continue
+		if [ "$us" -ge "$3" ]; then
+			echo $((us - $3))
+			return 0
+		fi
+	done <"$1"
+}
+
+# ------------------------------------------------------------------------ dig loop
+
+# The loop runs inside the client namespace: a dig every PERIOD seconds, each in the
+# background (a lost query costs no other query), one line "SEQ EPOCH ANSWER|LOST" each.
+# shellcheck disable=SC2016 # expanded by the inner bash
+CP_DIGLOOP='f=$1 a=$2 p=$3 i=0
+while [ ! -e "$f.stop" ]; do
+	i=$((i + 1))
+	{
+		t=$EPOCHREALTIME
+		r=$(dig @"$a" id.server CH TXT +short +time=1 +tries=1 2>/dev/null | grep -m1 "^\"" |
+			tr -d "\"")
+		echo "$i $t ${r:-LOST}" >>"$f"
+	} &
+	sleep "$p"
+done
+wait'
+
+# digloop_start VAR C FAM FILE [PERIOD]: starts the loop from client C (default 0.015 s:
+# ~55 queries a second, the fork of dig and sleep included).
+digloop_start() {
+	local _dl_var=$1 c=$2 fam=$3 file=$4 period=${5:-0.015}
+	: >"$file"
+	rm -f "$file.stop"
+	bg_start "$_dl_var" "$file.err" ip netns exec "$(_cp_ns "c$c")" \
+		bash -c "$CP_DIGLOOP" digloop "$file" "$(_cp_anycast "$fam")" "$period"
+}
+
+# digloop_stop PID FILE: asks the loop to stop and waits for its last digs.
+digloop_stop() {
+	local _ds_st
+	touch "$2.stop"
+	bg_wait_exit "$1" 5 _ds_st || bg_kill "$1" KILL
+	sort -n -k1,1 -o "$2" "$2"
+}
+
+# digloop_runs FILE: the answers in query order, run-length encoded ("resolver-a x52 ...").
+digloop_runs() {
+	awk '{ if ($3 != prev) { if (n) printf "%s x%d ", prev, n; prev = $3; n = 0 } n++ }
+		END { if (n) printf "%s x%d", prev, n; print "" }' "$1"
+}
+
+# digloop_last_is FILE WANT: the last three answers recorded are all WANT.
+digloop_last_is() {
+	local n
+	n=$(tail -n 3 "$1" | awk -v w="$2" '$3 == w' | wc -l)
+	[ "$n" -eq 3 ]
+}
+
+# ------------------------------------------------------------------------------ build, up
+
+if [ "$(id -u)" != 0 ]; then
+	tap_fail "run as root"
+	tap_summary
+	exit 1
+fi
+if [ "${BUILD:-0}" = 1 ]; then
+	if make -C "$REPO" >"$T/make.log" 2>&1; then
+		tap_ok "make builds $AGENT"
+	else
+		tap_fail "make builds $AGENT"
+		tail -n 20 "$T/make.log" | sed 's/^/#   /'
+		tap_summary
+		exit 1
+	fi
+fi
+
+t0=$(_now_us)
+if ! campus_up 2>"$T/up.err"; then
+	tap_fail "campus up: OSPF Full everywhere, BFD up, anycast routes learned"
+	sed 's/^/#   /' "$T/up.err"
+	tap_summary
+	exit 1
+fi
+tap_ok "campus up in $(elapsed_ms "$t0") ms: OSPF Full everywhere, BFD up, ra -> A, rb -> B"
+tap_diag "agents run with drain_ms = $(campus_drain)"
+
+# ------------------------------------------------------------------------------ baseline
+
+for f in 4 6; do
+	tap_check "baseline: client a IPv$f answered by resolver-a (nearest)" answers a "$f" resolver-a
+	tap_check "baseline: client b IPv$f answered by resolver-b (nearest)" answers b "$f" resolver-b
+done
+st=0
+ip netns exec "$(_cp_ns ha)" "$AGENT" -c "$(_cp_dir ha)/agent.conf" --check-once \
+	>"$T/check-once.out" 2>&1 || st=$?
+tap_check "agent --check-once on host a: exit 0, FRR originates both (got $st: $(head -c 160 \
+	"$T/check-once.out"))" test "$st" = 0
+
+# The route-map lets out the anycast prefixes only: other connected addresses stay home.
+ip -n "$(_cp_ns ha)" addr add 10.99.0.1/32 dev lo
+ip -n "$(_cp_ns ha)" addr add fd99::1/128 dev lo nodad
+no_leak() {
+	[ "$(route_host ra 10.99.0.1)" = none ] && [ "$(route_host ra fd99::1)" = none ] &&
+		[ "$(route_host core 10.99.0.1)" = none ] && [ "$(route_host core fd99::1)" = none ]
+}
+tap_check "route-map: a non-anycast connected address on host a is not announced (2 s)" \
+	hold_for 2 no_leak
+ip -n "$(_cp_ns ha)" addr del 10.99.0.1/32 dev lo
+ip -n "$(_cp_ns ha)" addr del fd99::1/128 dev lo
+
+# etc/unbound.conf's own probe record (for operators who pick a name of their own).
+sn_name=$(awk '{ print $1 }' <<<"$CP_SNIPPET_RR")
+sn_want="$(awk '{ print $1, $2, $3, $4, $5 }' <<<"$CP_SNIPPET_RR")"
+sn_got=$(ip netns exec "$(_cp_ns ha)" dig +time=1 +tries=1 +noall +answer @127.0.0.1 "$sn_name" \
+	"$(awk '{ print $4 }' <<<"$CP_SNIPPET_RR")" 2>/dev/null | awk '{ print $1, $2, $3, $4, $5 }')
+tap_check "etc/unbound.conf's probe record answers on host a with TTL 0 ($sn_got)" \
+	test "$sn_got" = "$sn_want"
+
+# Not an open resolver: a source outside the campus prefixes is refused, a campus one not.
+tap_check "access-control: ra's campus address gets NOERROR for $CP_PROBE_NAME on $CP_A4" \
+	rcode_is NOERROR ra 10.10.11.1 "$CP_A4" "$CP_PROBE_NAME"
+tap_check "access-control: ra's campus address gets NOERROR for $CP_PROBE_NAME on $CP_A6" \
+	rcode_is NOERROR ra fd10:10:0:11::1 "$CP_A6" "$CP_PROBE_NAME"
+tap_check "access-control: $CP_STRANGER4 (outside the campus) is REFUSED on $CP_A4" \
+	rcode_is REFUSED ra "$CP_STRANGER4" "$CP_A4" "$CP_PROBE_NAME"
+tap_check "access-control: $CP_STRANGER6 (outside the campus) is REFUSED on $CP_A6" \
+	rcode_is REFUSED ra "$CP_STRANGER6" "$CP_A6" "$CP_PROBE_NAME"
+
+# ------------------------------------------------------------------- faults of unbound on A
+
+ready "unbound SIGKILL"
+unbound_kill a
+moves "unbound on A SIGKILLed" a resolver-b "$T_MOVE"
+tap_check "unbound on A SIGKILLed: client b still answered by resolver-b" answers b 4 resolver-b
+unbound_start a
+moves "unbound on A restarted" a resolver-a "$T_BACK"
+
+ready "unbound SIGSTOP"
+unbound_stop a
+moves "unbound on A hung (SIGSTOP)" a resolver-b "$T_MOVE"
+unbound_cont a
+moves "unbound on A continued (SIGCONT)" a resolver-a "$T_BACK"
+
+ready "SERVFAIL"
+servfail_on a
+tap_check "harness: unbound on A answers SERVFAIL for $CP_PROBE_NAME" \
+	test "$(probe_rcode a)" = SERVFAIL
+moves "unbound on A answers SERVFAIL for the probe name" a resolver-b "$T_MOVE"
+servfail_off a
+tap_check "harness: unbound on A answers $CP_PROBE_NAME again" test "$(probe_rcode a)" = NOERROR
+moves "SERVFAIL cleared on A" a resolver-a "$T_BACK"
+
+# ------------------------------------------------------------------------------ maintenance
+
+# Planned: no query may be lost, neither going to B nor coming back. Two paced dig loops
+# (IPv4 and IPv6, ~45 q/s each) from client A record every answer.
+ready "maintenance"
+digloop_start dl4 a 4 "$T/maint4"
+digloop_start dl6 a 6 "$T/maint6"
+sleep 1
+t0=$(_now_us)
+maint_on a
+maint_to_b() { digloop_last_is "$T/maint4" resolver-b && digloop_last_is "$T/maint6" resolver-b; }
+maint_to_a() { digloop_last_is "$T/maint4" resolver-a && digloop_last_is "$T/maint6" resolver-a; }
+wait_for "$T_MOVE" maint_to_b
+tap_diag "maintenance on: dig loops answered by resolver-b after $(elapsed_ms "$t0") ms"
+sleep 1
+t0=$(_now_us)
+maint_off a
+wait_for "$T_BACK" maint_to_a
+tap_diag "maintenance off: dig loops answered by resolver-a after $(elapsed_ms "$t0") ms"
+sleep 1
+digloop_stop "$dl4" "$T/maint4"
+digloop_stop "$dl6" "$T/maint6"
+drain_note=
+[ "$(campus_drain)" != 0 ] || drain_note=" [KNOWN: expected without drain_ms]"
+for f in 4 6; do
+	file=$T/maint$f
+	total=$(wc -l <"$file")
+	lost=$(grep -c ' LOST$' "$file")
+	runs=$(digloop_runs "$file")
+	tap_diag "maintenance IPv$f: $total queries over $(($(awk 'NR == 1 { a = $2 } END { print int(($2 - a) * 1000) }' \
+		"$file"))) ms, lost $lost; answers in order: $runs"
+	if [ "$lost" -gt 0 ]; then
+		tap_diag "maintenance IPv$f: lost queries (seq, sent at): $(awk '$3 == "LOST" { printf "%s@%s ", $1, $2 }' "$file")"
+	fi
+	answered=$(grep -v ' LOST$' "$file" | digloop_runs /dev/stdin)
+	tap_check "maintenance on A: client a IPv$f moved to resolver-b and back to resolver-a" \
+		grep -qE '^resolver-a x[0-9]+ resolver-b x[0-9]+ resolver-a x[0-9]+$' <<<"$answered"
+	tap_check "maintenance on A: no IPv$f query lost ($lost of $total lost)$( [ "$lost" -gt 0 ] &&
+		echo "$drain_note")" test "$lost" -eq 0
+done
+
+# ------------------------------------------------------------ the agent dies, and restarts
+
+ready "agent SIGKILL"
+rmon_start rmon ra "$T/rmon.agent"
+agent_kill a
+tap_check "agent on A SIGKILLed: its addresses stay on anycast0" anycast_present a
+kept_a() { answers a 4 resolver-a && answers a 6 resolver-a; }
+tap_check "agent on A SIGKILLed, unbound healthy: client a still answered by resolver-a (v4+v6, 3 s)" \
+	hold_for 3 kept_a
+agent_start a
+agent_kept() { agent_running a && kept_a && anycast_present a; }
+tap_check "agent on A restarted: running, client a answered by resolver-a (v4+v6, 3 s)" \
+	hold_for 3 agent_kept
+rmon_stop "$rmon" ra "$T/rmon.agent"
+changes=$(rmon_lines "$T/rmon.agent" | grep -cE "[] ](${CP_A4//./\\.}|$CP_A6) " || true)
+tap_check "agent on A killed and restarted: no route change for $CP_A4 / $CP_A6 on ra" \
+	test "$changes" -eq 0
+[ "$changes" -eq 0 ] || rmon_lines "$T/rmon.agent" | sed 's/^/#   /'
+
+# ------------------------------------------------------------------------------ freeze
+
+# freeze_run N: freezes host A, reports when ra's routes left it (BFD), thaws, waits for
+# the way back; with N = 1 also asserts.
+FZ4=()
+FZ6=()
+ra_bfd_down() { [ "$(bfd_up ra)" -eq 0 ]; }
+ra_bfd_up() { [ "$(bfd_up ra)" -eq 2 ]; }
+freeze_run() {
+	local n=$1 t0 d4 d6 r
+	ready "freeze $n"
+	# Right after a thaw OSPF can be Full before BFD is: freezing then would time the dead
+	# interval instead.
+	wait_for 10 ra_bfd_up || tap_fail "before freeze $n: ra's BFD sessions to A up"
+	rmon_start rmon ra "$T/rmon.freeze$n"
+	t0=$(_now_us)
+	freeze_host a
+	if [ "$n" = 1 ]; then
+		tap_check "host A frozen: ra's BFD sessions to it go down" wait_for 5 ra_bfd_down
+		moves "host A frozen (nftables drop)" a resolver-b "$T_MOVE"
+	else
+		wait_for "$T_MOVE" answers a 4 resolver-b
+		wait_for "$T_MOVE" answers a 6 resolver-b
+	fi
+	rmon_sync ra "$T/rmon.freeze$n"
+	d4=$(rmon_first_us "$T/rmon.freeze$n" "[] ]${CP_A4//./\\.} " "$t0")
+	d6=$(rmon_first_us "$T/rmon.freeze$n" "[] ]$CP_A6 " "$t0")
+	[ -n "$d4" ] && FZ4+=("$d4")
+	[ -n "$d6" ] && FZ6+=("$d6")
+	tap_diag "freeze $n: route on ra changed after IPv4 $(ms "${d4:-0}") ms, IPv6 $(ms "${d6:-0}") ms"
+	t0=$(_now_us)
+	thaw_host a
+	if [ "$n" = 1 ]; then
+		moves "host A thawed" a resolver-a 30
+		tap_check "host A thawed: ra's BFD sessions up again" wait_for 10 ra_bfd_up
+	else
+		wait_for 30 all_home
+	fi
+	r=$(elapsed_ms "$t0")
+	tap_diag "freeze $n: client a back on resolver-a $r ms after the thaw"
+	rmon_stop "$rmon" ra "$T/rmon.freeze$n"
+}
+freeze_run 1
+
+# ---------------------------------------------------------------- both resolvers dead
+
+ready "both unbound killed"
+unbound_kill a
+unbound_kill b
+nothing() { answers a 4 none && answers a 6 none && answers b 4 none && answers b 6 none; }
+tap_check "unbound killed on A and B: nothing answers clients a and b (v4+v6)" \
+	wait_for "$T_MOVE" nothing
+tap_check "unbound killed on A and B: still nothing 2 s later" hold_for 2 nothing
+unbound_start b
+moves "unbound on B restarted (A still dead)" a resolver-b "$T_BACK"
+unbound_start a
+moves "unbound on A restarted too" a resolver-a "$T_BACK"
+
+# ------------------------------------------------------------------------------ timings
+
+# OSPF alone: the agent on A stopped, the address removed and put back by hand, timed on
+# ra's route monitor. Reported, not asserted.
+ready "timings"
+agent_kill a
+WD4=()
+WD6=()
+RA4=()
+RA6=()
+rmon_start rmon ra "$T/rmon.wd"
+for ((i = 1; i <= RUNS; i++)); do
+	for f in 4 6; do
+		a=$(_cp_anycast "$f")
+		[ "$f" = 4 ] && len=32 || len=128
+		t0=$(_now_us)
+		ip -n "$(_cp_ns ha)" addr del "$a/$len" dev "$CP_IF"
+		wait_for 5 not route_host_is ra "$a" a
+		t1=$(_now_us)
+		if [ "$f" = 4 ]; then
+			ip -n "$(_cp_ns ha)" addr add "$a/$len" dev "$CP_IF"
+		else
+			ip -n "$(_cp_ns ha)" addr add "$a/$len" dev "$CP_IF" nodad
+		fi
+		wait_for 15 route_host_is ra "$a" a
+		rmon_sync ra "$T/rmon.wd"
+		ere="[] ]${a//./\\.} "
+		d=$(rmon_first_us "$T/rmon.wd" "$ere" "$t0")
+		r=$(rmon_first_us "$T/rmon.wd" "$ere" "$t1")
+		[ "$f" = 4 ] && { [ -n "$d" ] && WD4+=("$d"); [ -n "$r" ] && RA4+=("$r"); }
+		[ "$f" = 6 ] && { [ -n "$d" ] && WD6+=("$d"); [ -n "$r" ] && RA6+=("$r"); }
+		sleep 0.3
+	done
+done
+rmon_stop "$rmon" ra "$T/rmon.wd"
+agent_start a
+tap_check "timings done: agent on A running again, client a answered by resolver-a" \
+	wait_for "$T_BACK" all_home
+for ((i = 2; i <= FREEZE_RUNS; i++)); do freeze_run "$i"; done
+
+tap_diag "address removed on A -> route on ra moved, IPv4: $(stats "${WD4[@]}")"
+tap_diag "address removed on A -> route on ra moved, IPv6: $(stats "${WD6[@]}")"
+tap_diag "address re-added right after -> route on ra back, IPv4: $(stats "${RA4[@]}")"
+tap_diag "address re-added right after -> route on ra back, IPv6: $(stats "${RA6[@]}")"
+tap_diag "host A frozen -> route on ra moved (BFD), IPv4: $(stats "${FZ4[@]}")"
+tap_diag "host A frozen -> route on ra moved (BFD), IPv6: $(stats "${FZ6[@]}")"
+tap_diag "total run time $(elapsed_ms "$START_US") ms"
+
+tap_summary
