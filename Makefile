@@ -92,7 +92,7 @@ deps:
 	$(Q)tests/deps.sh
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory WERROR=1 all unit
+	$(Q)$(MAKE) --no-print-directory WERROR=1 all unit dnsprobe
 	$(Q)$(MAKE) --no-print-directory WERROR=1 asan
 	$(Q)$(MAKE) --no-print-directory FUZZ_SECONDS=15 fuzz
 	$(Q)tests/integration.sh ./anycast-agent

@@ -17,6 +17,7 @@
 
 #define FRR_TIMEOUT_MS 3000
 #define FRR_MAX_OUTPUT (4u << 20)
+#define FRR_MAX_AGE    3600 /* OSPF MaxAge, seconds */
 
 extern char **environ;
 
@@ -150,6 +151,15 @@ static void frr_mark(const struct cfg *cfg, struct frr_view *v, const struct nl_
 				v->originated[i * CFG_MAX_ADDRS + j] = true;
 }
 
+/* An LSA at MaxAge is being flushed: no longer originated, though still listed. */
+static bool frr_lsa_live(struct json_object *lsa, const char *age_key)
+{
+	struct json_object *age;
+
+	return !json_object_object_get_ex(lsa, age_key, &age) ||
+	       json_object_get_int(age) < FRR_MAX_AGE;
+}
+
 /* ospfd: {"AS External Link States": {"10.53.0.53": {"networkMask": 32, ...}}} */
 static void frr_ospf_lsas(const struct cfg *cfg, struct frr_view *v, struct json_object *j)
 {
@@ -161,7 +171,7 @@ static void frr_ospf_lsas(const struct cfg *cfg, struct frr_view *v, struct json
 	{
 		struct nl_addr a = {.family = AF_INET};
 
-		if (inet_pton(AF_INET, id, &a.u.v4) != 1 ||
+		if (inet_pton(AF_INET, id, &a.u.v4) != 1 || !frr_lsa_live(lsa, "lsaAge") ||
 		    !json_object_object_get_ex(lsa, "networkMask", &mask))
 			continue;
 		a.prefixlen = (uint8_t)json_object_get_int(mask);
@@ -182,10 +192,11 @@ static void frr_ospf6_lsas(const struct cfg *cfg, struct frr_view *v, struct jso
 		    !json_object_is_type(lsas, json_type_array))
 			continue;
 		for (size_t i = 0; i < json_object_array_length(lsas); i++) {
+			struct json_object *lsa = json_object_array_get_idx(lsas, i);
 			struct nl_addr a;
 
-			if (json_object_object_get_ex(json_object_array_get_idx(lsas, i), "payload",
-						      &payload) &&
+			if (frr_lsa_live(lsa, "age") &&
+			    json_object_object_get_ex(lsa, "payload", &payload) &&
 			    nl_addr_parse(json_object_get_string(payload), &a) == 0)
 				frr_mark(cfg, v, &a);
 		}
