@@ -85,6 +85,11 @@ asan:
 integration: all
 	$(Q)tests/integration.sh ./anycast-agent
 
+# The main job, shown: the campus, a live timeline, unbound killed on the near host.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all dnsprobe
+	$(Q)tests/demo.sh
+
 campus: all $(B)/tests/dnsprobe
 	$(Q)AGENT=./anycast-agent tests/test_campus.sh
 
@@ -132,6 +137,6 @@ format-check:
 clean:
 	rm -rf build anycast-agent
 
-.PHONY: all dnsprobe tests unit asan fuzz integration campus deps check install format format-check clean
+.PHONY: all dnsprobe tests unit asan fuzz integration campus demo deps check install format format-check clean
 
 -include $(OBJS:.o=.d) $(TESTBINS:=.d)

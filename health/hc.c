@@ -31,7 +31,7 @@ static const char *const hc_ub_options[][2] = {
     /* A cached answer would keep a dead resolver "healthy" (TTL > 0 records). */
     {"cache-max-ttl:", "0"},
     {"cache-max-negative-ttl:", "0"},
-    /* Belt and braces: the context is recreated after a failure anyway (FACTS.md). */
+    /* Belt and braces: the context is recreated after a failure anyway. */
     {"infra-host-ttl:", "1"},
     {"outbound-msg-retry:", "1"},
     /* libunbound would otherwise give up on a silent server after ~190 ms (its RTT-based

@@ -352,7 +352,7 @@ unbound_stop() { _cp_host "$1" >/dev/null && _cp_signal "h$1" "$(_cp_ub_pidfile 
 unbound_cont() { _cp_host "$1" >/dev/null && _cp_signal "h$1" "$(_cp_ub_pidfile "$1")" CONT; }
 
 # servfail_on H: unbound of host H answers SERVFAIL for the probe name from now on, without a
-# restart (FACTS.md): the name's local data and zone type are saved, the name becomes a
+# restart: the name's local data and zone type are saved, the name becomes a
 # transparent zone of its own without data, forwarded to loopback, which unbound refuses
 # to query (do-not-query-localhost), so it SERVFAILs at once.
 servfail_on() {
@@ -524,7 +524,8 @@ answers() {
 # ------------------------------------------------------------------------ FRR
 
 # _cp_frr_start SHORT...: zebra first (the others connect to its socket), then ospfd,
-# ospf6d and bfdd, then the integrated config through vtysh. No -f: see FACTS.md.
+# ospf6d and bfdd, then the integrated config through vtysh. No -f: an integrated frr.conf
+# handed to each daemon with -f is misread (another daemon's `exit` ends config mode).
 _cp_frr_start() {
 	local s ns run d extra pid
 	for s in "$@"; do

@@ -587,7 +587,7 @@ static void test_live_servfail_injected(void **state)
 	assert_int_equal(hc_create(&hc, &p, record, &o), 0);
 	assert_int_equal(probe(hc, &o, 2000)->status, HC_OK);
 
-	/* FACTS.md: a transparent zone forwarded where unbound will not query SERVFAILs. */
+	/* A transparent zone forwarded where unbound will not query SERVFAILs. */
 	resolver_ctl_ok(r, "local_zone", "probe.campus.test.", "transparent");
 	resolver_ctl_ok(r, "forward_add", "probe.campus.test.", NOQUERY_ADDR);
 	res = probe(hc, &o, 2000);
