@@ -61,6 +61,7 @@ void svc_kick(struct svc *s);
 bool svc_wanted(const struct svc *s);
 
 /* agent.c */
-void agent_reconcile(struct agent *a);
+/* Returns how many addresses it added or removed. */
+int agent_reconcile(struct agent *a);
 
 #endif

@@ -206,10 +206,10 @@ static void agent_drain_timer(void *data)
 
 /* Makes the interface carry exactly the configured addresses of the services that are up.
  * Reads the kernel's state first, so it is also the repair after lost or foreign changes. */
-void agent_reconcile(struct agent *a)
+int agent_reconcile(struct agent *a)
 {
 	char buf[NL_ADDRSTRLEN];
-	int ret, failed = 0;
+	int ret, failed = 0, changed = 0;
 	bool planned = a->planned;
 
 	a->resync = false;
@@ -253,6 +253,7 @@ void agent_reconcile(struct agent *a)
 			log_debug("%s: %s %s on %s", s->cfg->name, want ? "added" : "removed", buf,
 				  a->cfg->interface);
 			s->installed[j] = want;
+			changed++;
 		}
 	}
 	agent_status(a);
@@ -261,10 +262,11 @@ void agent_reconcile(struct agent *a)
 	if (a->addr_err)
 		log_info("address changes on %s work again", a->cfg->interface);
 	a->addr_err = 0;
-	return;
+	return changed;
 retry:
 	agent_status(a);
 	agent_retry(a);
+	return changed;
 }
 
 static void agent_retry_timer(void *data)

@@ -82,7 +82,8 @@ static void svc_result(const struct hc_result *r, void *data)
 {
 	struct svc *s = data;
 	bool ok = r->status == HC_OK;
-	uint64_t now = loop_now_us(), next;
+	uint64_t now = loop_now_us(), next, t0;
+	int n;
 	unsigned interval_us = s->cfg->interval_ms * 1000u;
 
 	s->last = *r;
@@ -94,15 +95,22 @@ static void svc_result(const struct hc_result *r, void *data)
 
 	switch (hc_fsm_feed(&s->fsm, ok)) {
 	case HC_WENT_UP:
-		log_info("%s: UP after %u good probe%s (%llu ms)%s", s->cfg->name, s->fsm.rise,
-			 s->fsm.rise == 1 ? "" : "s", (unsigned long long)(r->rtt_us / 1000u),
-			 s->agent->maintenance ? ", not announced: in maintenance" : "");
-		agent_reconcile(s->agent);
+		/* The addresses first, the words after: a log line is no reason to wait. */
+		t0 = loop_now_us();
+		n = agent_reconcile(s->agent);
+		log_info("%s: UP after %u good probe%s (%llu ms)%s; announced %d address%s in "
+			 "%.1f ms",
+			 s->cfg->name, s->fsm.rise, s->fsm.rise == 1 ? "" : "s",
+			 (unsigned long long)(r->rtt_us / 1000u),
+			 s->agent->maintenance ? ", not announced: in maintenance" : "", n,
+			 n == 1 ? "" : "es", (double)(loop_now_us() - t0) / 1000.0);
 		break;
 	case HC_WENT_DOWN:
-		log_warn("%s: DOWN after %u failed probe%s: %s", s->cfg->name, s->fsm.fall,
-			 s->fsm.fall == 1 ? "" : "s", r->why);
-		agent_reconcile(s->agent);
+		t0 = loop_now_us();
+		n = agent_reconcile(s->agent);
+		log_warn("%s: DOWN after %u failed probe%s: %s; withdrew %d address%s in %.1f ms",
+			 s->cfg->name, s->fsm.fall, s->fsm.fall == 1 ? "" : "s", r->why, n,
+			 n == 1 ? "" : "es", (double)(loop_now_us() - t0) / 1000.0);
 		break;
 	case HC_SAME:
 		break;
