@@ -97,6 +97,7 @@ deps:
 	$(Q)tests/deps.sh
 
 check: deps
+	$(Q)$(MAKE) --no-print-directory format-check scan
 	$(Q)$(MAKE) --no-print-directory WERROR=1 all unit dnsprobe
 	$(Q)$(MAKE) --no-print-directory WERROR=1 asan
 	$(Q)$(MAKE) --no-print-directory FUZZ_SECONDS=15 fuzz
@@ -128,6 +129,12 @@ fuzz: build/fuzz/fuzz_config build/fuzz/fuzz_netlink
 	build/fuzz/fuzz_netlink -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		build/fuzz/corpus-netlink tests/corpus/netlink
 
+# The clang static analyzer over the daemon and the prober; any finding fails.
+scan:
+	$(Q)rm -rf build/scan
+	$(Q)scan-build-14 --status-bugs -o build/scan/report $(MAKE) --no-print-directory \
+		B=build/scan/obj build/scan/obj/anycast-agent build/scan/obj/tests/dnsprobe
+
 format:
 	clang-format -i $(SRCS) $(wildcard */*.h) $(wildcard tests/*.c)
 
@@ -137,6 +144,6 @@ format-check:
 clean:
 	rm -rf build anycast-agent
 
-.PHONY: all dnsprobe tests unit asan fuzz integration campus demo deps check install format format-check clean
+.PHONY: all dnsprobe tests unit asan scan fuzz integration campus demo deps check install format format-check clean
 
 -include $(OBJS:.o=.d) $(TESTBINS:=.d)

@@ -164,12 +164,10 @@ static int agent_withdraw_addr(struct agent *a, const struct nl_addr *addr, bool
 	int ret;
 
 	if (planned && a->cfg->drain_ms) {
-		struct nl_addr *d = a->drains;
-
 		if (a->ndrains == a->capdrains) {
 			size_t cap = a->capdrains ? 2 * a->capdrains : 16;
+			struct nl_addr *d = realloc(a->drains, cap * sizeof(*d));
 
-			d = realloc(a->drains, cap * sizeof(*d));
 			if (d) {
 				a->drains = d;
 				a->capdrains = cap;

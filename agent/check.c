@@ -38,16 +38,22 @@ static void check_probe_all(struct check *cs, const struct cfg *cfg)
 {
 	struct pollfd *pfds = calloc(cfg->nservices, sizeof(*pfds));
 
+	if (!pfds) {
+		for (size_t i = 0; i < cfg->nservices; i++) {
+			cs[i].r.status = HC_ERROR;
+			snprintf(cs[i].r.why, sizeof(cs[i].r.why), "cannot probe: out of memory");
+		}
+		return;
+	}
 	for (size_t i = 0; i < cfg->nservices; i++) {
 		struct check *c = &cs[i];
 		int ret = hc_create(&c->hc, &cfg->services[i].probe, check_done, c);
 
 		if (ret == 0)
 			ret = hc_start(c->hc);
-		if (ret < 0 || !pfds) {
+		if (ret < 0) {
 			c->r.status = HC_ERROR;
-			snprintf(c->r.why, sizeof(c->r.why), "cannot probe: %s",
-				 strerror(ret < 0 ? -ret : ENOMEM));
+			snprintf(c->r.why, sizeof(c->r.why), "cannot probe: %s", strerror(-ret));
 			c->done = true;
 		}
 		c->deadline_us = loop_now_us() + cfg->services[i].probe.timeout_ms * 1000ull;
