@@ -103,11 +103,27 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory FUZZ_SECONDS=15 fuzz
 	$(Q)tests/integration.sh ./anycast-agent
 	$(Q)AA_ASAN=1 tests/integration.sh build/asan/anycast-agent
+	$(Q)tests/test_privileges.sh ./anycast-agent
+	$(Q)tests/test_package.sh
 	$(Q)AGENT=./anycast-agent tests/test_campus.sh
 
 install: all
 	install -D -m 0755 anycast-agent $(DESTDIR)$(SBINDIR)/anycast-agent
 	install -D -m 0644 etc/anycast-agent.conf $(DESTDIR)$(SYSCONFDIR)/anycast-agent/anycast-agent.conf
+
+# Man pages from doc/*.scd (scdoc).
+MANPAGES := build/man/anycast-agent.8 build/man/anycast-agent.conf.5
+man: $(MANPAGES)
+build/man/%: doc/%.scd
+	@mkdir -p $(@D)
+	@echo "  SCDOC   $@"
+	$(Q)scdoc <$< >$@.tmp && mv -f $@.tmp $@
+
+# The Debian package from packaging/ (dpkg-buildpackage -us -uc -b, no root needed);
+# the .deb lands in $(DEBDIR).
+DEBDIR ?= build/deb
+deb:
+	$(Q)packaging/build-deb.sh $(VERSION) $(DEBDIR)
 
 # libFuzzer harnesses for the two parsers that read untrusted bytes (config text, netlink).
 FUZZ_SECONDS ?= 20
@@ -144,6 +160,6 @@ format-check:
 clean:
 	rm -rf build anycast-agent
 
-.PHONY: all dnsprobe tests unit asan scan fuzz integration campus demo deps check install format format-check clean
+.PHONY: all man deb dnsprobe tests unit asan scan fuzz integration campus demo deps check install format format-check clean
 
 -include $(OBJS:.o=.d) $(TESTBINS:=.d)

@@ -653,10 +653,18 @@ static int agent_setup(struct agent *a)
  * not flap the route); its probes confirm it or withdraw after `fall` failures. */
 static void agent_adopt(struct agent *a)
 {
-	/* A drain route left by a run that died while draining. */
-	for (size_t i = 0; i < a->nsvcs; i++)
-		for (size_t j = 0; j < a->svcs[i]->cfg->naddrs; j++)
-			nl_drain_del(a->nl, &a->svcs[i]->cfg->addrs[j]);
+	/* A drain route left by a run that died while draining. The kernel checks
+	 * CAP_NET_ADMIN before anything else: EPERM here means no change can ever work. */
+	for (size_t i = 0; i < a->nsvcs; i++) {
+		for (size_t j = 0; j < a->svcs[i]->cfg->naddrs; j++) {
+			int ret = nl_drain_del(a->nl, &a->svcs[i]->cfg->addrs[j]);
+
+			if (ret == -EPERM || ret == -EACCES) {
+				agent_link_error(a, ret);
+				return;
+			}
+		}
+	}
 	if (agent_link(a) < 0 || agent_read_addrs(a) < 0)
 		return;
 	for (size_t i = 0; i < a->nsvcs; i++) {

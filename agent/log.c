@@ -11,6 +11,7 @@
 /* The only process-wide state: the log sink is one per process by nature. */
 static int log_level = LOG_INFO;
 static bool log_prefix;
+static bool log_forced; /* -d: the config's log_level, reloads included, does not apply */
 
 void log_init(int level)
 {
@@ -21,7 +22,14 @@ void log_init(int level)
 
 void log_set_level(int level)
 {
+	if (!log_forced)
+		log_level = level;
+}
+
+void log_force_level(int level)
+{
 	log_level = level;
+	log_forced = true;
 }
 
 int log_get_level(void)

@@ -7,6 +7,8 @@
 /* level is a syslog priority: LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG. */
 void log_init(int level);
 void log_set_level(int level);
+/* A level set on the command line: later log_set_level() calls (the config) are ignored. */
+void log_force_level(int level);
 int log_get_level(void);
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -79,7 +79,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return mode == MODE_CHECK_ONCE ? 3 : 2;
 	}
-	log_init(debug ? LOG_DEBUG : LOG_INFO);
+	log_init(LOG_INFO);
+	if (debug)
+		log_force_level(LOG_DEBUG);
 
 	errs = malloc(sizeof(*errs));
 	if (!errs) {
@@ -97,8 +99,7 @@ int main(int argc, char **argv)
 		return mode == MODE_CHECK_ONCE ? 3 : 1;
 	}
 	free(errs);
-	if (!debug)
-		log_set_level(cfg->log_level);
+	log_set_level(cfg->log_level);
 
 	switch (mode) {
 	case MODE_CONFIG_TEST:
