@@ -497,7 +497,8 @@ static void cfg_service_key(struct cfg_parser *ps, const struct cfg_key *k, cons
 
 	switch (k->bit) {
 	case K_ADDRESSES:
-		ps->addr_line[ps->cur] = ps->line;
+		if (!ps->addr_line[ps->cur])
+			ps->addr_line[ps->cur] = ps->line;
 		cfg_addresses(ps, s, value);
 		break;
 	case K_RESOLVER:
@@ -555,7 +556,8 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
 	}
 	st = ps->sec == SEC_AGENT ? &ps->agent_state : &ps->svc_state[ps->cur];
 	idx = cfg_key_index(k->bit);
-	if (st->seen & k->bit) {
+	/* addresses may take several lines: 64 IPv6 addresses do not fit in one */
+	if ((st->seen & k->bit) && k->bit != K_ADDRESSES) {
 		cfg_error(ps, ps->line, "'%s' set twice (first on line %u)", name,
 			  st->key_line[idx]);
 		return 1;

@@ -42,7 +42,8 @@ static const char *good_text = "; a full file\n"
 			       "retry_ms = 0\n"
 			       "[service second]\n"
 			       "  addresses = 10.53.0.54 ; indented: a key, not a continuation\n"
-			       "  query = example.org.\n";
+			       "  query = example.org.\n"
+			       "  addresses = fd53::54 ; a second line adds to the first\n";
 
 static struct cfg_errors errs;
 
@@ -122,7 +123,7 @@ static void test_good(void **state)
 	assert_int_equal(s->retry_ms, 0);
 	s = cfg_service_find(cfg, "second");
 	assert_non_null(s);
-	assert_int_equal(s->naddrs, 1);
+	assert_int_equal(s->naddrs, 2);
 	assert_string_equal(s->probe.qname, "example.org.");
 	assert_ptr_equal(cfg_addr_owner(cfg, &s->addrs[0]), s);
 	assert_null(cfg_service_find(cfg, "nope"));
@@ -224,6 +225,8 @@ static void test_addresses(void **state)
 		     "/prefix");
 	expect_error("[service r]\naddresses = 10.53.0.53, 10.53.0.53/32\nquery = x.\n",
 		     "t.conf:2: address 10.53.0.53/32 listed twice");
+	expect_error("[service r]\naddresses = 10.53.0.53\nquery = x.\naddresses = 10.53.0.53/32\n",
+		     "t.conf:4: address 10.53.0.53/32 listed twice");
 	expect_error("[service a]\naddresses = 10.53.0.53\nquery = x.\n"
 		     "[service b]\naddresses = fd53::1, 10.53.0.53\nquery = x.\n",
 		     "t.conf:5: address 10.53.0.53/32 is already in [service a]");
