@@ -90,6 +90,12 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all dnsprobe
 	$(Q)tests/demo.sh
 
+# The failover benchmark (not part of check): bench/results.md and timeline PNGs.
+#   make bench            full run (~25 min); BENCH_QUICK=1 make bench (~6 min)
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all dnsprobe
+	$(Q)bench/run.sh
+
 campus: all $(B)/tests/dnsprobe
 	$(Q)AGENT=./anycast-agent tests/test_campus.sh
 
