@@ -30,42 +30,11 @@ fo_ns() { _cp_ns "$1"; }
 # The pid of host A's unbound, looked up before the clock starts.
 fo_ub_pid() { _cp_pid_in "$(_cp_ub_pidfile a)" "$(fo_ns ha)"; }
 
-# fo_servfail_on: like campus.sh's servfail_on (same saved files, so servfail_off works),
-# with FO_T taken just before the first command that can change the probe's answer.
-fo_servfail_on() {
-	local ns dir
-	ns=$(fo_ns ha)
-	dir=$(_cp_dir ha)
-	ub_control "$ns" "$dir" list_local_zones | awk -v n="$CP_PROBE_NAME" '$1 == n { print $2 }' \
-		>"$dir/servfail.zone" &&
-		ub_control "$ns" "$dir" list_local_data | tr '\t' ' ' |
-		awk -v n="$CP_PROBE_NAME" '$1 == n' >"$dir/servfail.data" || return 1
-	FO_T=$(bn_now)
-	ub_control "$ns" "$dir" local_data_remove "$CP_PROBE_NAME" >/dev/null &&
-		ub_control "$ns" "$dir" local_zone "$CP_PROBE_NAME" transparent >/dev/null &&
-		ub_control "$ns" "$dir" forward_add "$CP_PROBE_NAME" 127.0.0.1@9 >/dev/null
-}
-
-# fo_servfail_off: servfail_off, with FO_T taken once the probe name is answered again
-# (its local data back), before the cache flushes.
-fo_servfail_off() {
-	local ns dir zt rr
-	ns=$(fo_ns ha)
-	dir=$(_cp_dir ha)
-	ub_control "$ns" "$dir" forward_remove "$CP_PROBE_NAME" >/dev/null || return 1
-	zt=$(cat "$dir/servfail.zone" 2>/dev/null)
-	if [ -n "$zt" ]; then
-		ub_control "$ns" "$dir" local_zone "$CP_PROBE_NAME" "$zt" >/dev/null || return 1
-	else
-		ub_control "$ns" "$dir" local_zone_remove "$CP_PROBE_NAME" >/dev/null || return 1
-	fi
-	while IFS= read -r rr; do
-		ub_control "$ns" "$dir" local_data "$rr" >/dev/null || return 1
-	done <"$dir/servfail.data"
-	FO_T=$(bn_now)
-	ub_control "$ns" "$dir" flush_zone "$CP_PROBE_NAME" >/dev/null &&
-		ub_control "$ns" "$dir" flush_requestlist >/dev/null
-}
+# campus.sh's servfail_on / servfail_off, with FO_T taken at the moment the probe's answer
+# changes (before the first change; once the local data is back, before the cache flush).
+fo_mark() { FO_T=$(bn_now); }
+fo_servfail_on() { CP_SERVFAIL_MARK=fo_mark servfail_on a; }
+fo_servfail_off() { CP_SERVFAIL_MARK=fo_mark servfail_off a; }
 
 # The classic script's planned withdrawal: the operator removes the addresses by hand.
 fo_addrs() { # fo_addrs add|del

@@ -364,12 +364,14 @@ servfail_on() {
 		>"$dir/servfail.zone" &&
 		ub_control "$ns" "$dir" list_local_data | tr '\t' ' ' |
 		awk -v n="$CP_PROBE_NAME" '$1 == n' >"$dir/servfail.data" &&
+		${CP_SERVFAIL_MARK:-:} &&
 		ub_control "$ns" "$dir" local_data_remove "$CP_PROBE_NAME" >/dev/null &&
 		ub_control "$ns" "$dir" local_zone "$CP_PROBE_NAME" transparent >/dev/null &&
 		ub_control "$ns" "$dir" forward_add "$CP_PROBE_NAME" 127.0.0.1@9 >/dev/null
 }
 
-# servfail_off H: puts back what servfail_on saved.
+# servfail_off H: puts back what servfail_on saved. Both run the command in
+# CP_SERVFAIL_MARK (if set) at the moment the answer changes: the benchmark's clock.
 servfail_off() {
 	local hs ns dir zt rr
 	hs=$(_cp_host "$1") || return 1
@@ -385,6 +387,7 @@ servfail_off() {
 	while IFS= read -r rr; do
 		ub_control "$ns" "$dir" local_data "$rr" >/dev/null || return 1
 	done <"$dir/servfail.data"
+	${CP_SERVFAIL_MARK:-:}
 	ub_control "$ns" "$dir" flush_zone "$CP_PROBE_NAME" >/dev/null &&
 		ub_control "$ns" "$dir" flush_requestlist >/dev/null
 }
