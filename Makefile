@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # anycast-agent: plain make, honours CFLAGS, LDFLAGS, CPPFLAGS, DESTDIR, PREFIX and V=1.
 #   make            build ./anycast-agent
 #   make check      install build/test dependencies (Debian, as root), unit tests, the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The agent's own state, shared by agent/agent.c (addresses, interface, events, reload)
  * and agent/service.c (probe scheduling). Not for other modules. */
 #ifndef AGENT_INT_H

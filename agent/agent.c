@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The running agent: the interface, its addresses, netlink events, maintenance, reload.
  * Only configured addresses are ever touched, and only to match what the probes decided. */
 #include "agent/agent.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* agent: the running daemon. All its state lives in one struct agent. */
 #ifndef AGENT_H
 #define AGENT_H

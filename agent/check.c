@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* --check-once: one probe per service and a look at the interface, reported as a
  * monitoring-plugin line. Reads only; never changes the host. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "agent/config.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config: the INI file, parsed with inih into a fresh struct cfg that is validated whole
  * before anyone uses it, so a bad file never half-applies. */
 #ifndef CONFIG_H

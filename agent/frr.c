@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* FRR's view of our addresses: does ospfd/ospf6d originate them, and to whom. */
 #include "agent/frr.h"
 

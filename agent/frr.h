@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* frr: what FRR makes of our addresses, asked through vtysh (JSON output, json-c), for
  * --check-once. Read-only: only "show" commands are run. */
 #ifndef FRR_H

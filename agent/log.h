@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log: one line per event on stderr; syslog priority prefixes ("<3>") when journald reads it. */
 #ifndef LOG_H
 #define LOG_H

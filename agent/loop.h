@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* loop: one epoll loop for fds, timers (timerfd, CLOCK_MONOTONIC) and signals (signalfd).
  * A watch removed by an earlier callback of the same epoll batch is skipped, never used
  * after free. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* anycast-agent: announce a local DNS resolver's anycast addresses only while it answers. */
 #include <getopt.h>
 #include <stdio.h>

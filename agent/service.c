@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One service: its probe, its deadline and its rise/fall state. */
 #include <errno.h>
 #include <stdio.h>

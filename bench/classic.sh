@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # classic.sh: the failover script a campus writes by hand, the baseline of `make bench`.
 #
 #   bench/classic.sh IFACE QNAME ADDR4/32 ADDR6/128 [MAX_LOOPS]

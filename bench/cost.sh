@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # Cost and scale (sourced by bench/run.sh after tests/lib.sh and bench/lib.sh): the agent alone
 # in a namespace of its own with an ifb anycast0 and a real unbound on loopback (no FRR, no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # The failover part of the benchmark (sourced by bench/run.sh, after tests/campus.sh and
 # bench/lib.sh, with the campus up): faults on resolver host A, the one nearest to client A;

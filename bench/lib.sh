@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # Helpers of the benchmark (sourced by bench/run.sh after tests/campus.sh): clocks, the
 # recorders (address and route monitors with `ip -ts`, dnsprobe from a client), statistics.

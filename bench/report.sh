@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # bench/report.sh OUT: results.md (markdown, on stdout) from the raw data of one run of
 # bench/run.sh (OUT/failover.tsv, cost.tsv, scale.tsv, meta.tsv). Run again on the same OUT,
 # it gives the same file.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # bench/run.sh (`make bench`): the failover benchmark of anycast-agent against the classic
 # script, with its cost and its scale. As root on Debian 12, on the campus test bed of
 # tests/campus.sh (its own namespaces, prefix BENCH_PREFIX). Writes bench/results.md and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* health: rise/fall hysteresis over probe results. */
 #include <limits.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* health: one DNS probe at a time against one resolver, through a libunbound context. */
 #include <errno.h>
 #include <signal.h>

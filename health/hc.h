@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* health: DNS probes of a resolver through libunbound, and the rise/fall state machine.
  *
  * A probe always reaches the resolver: the libunbound context caches nothing

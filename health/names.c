@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* health: DNS rcode and RR type names, for the config and the logs. */
 #include <errno.h>
 #include <stdlib.h>

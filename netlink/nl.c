@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nl: the request and event sockets; messages come from nl_msg. */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* netlink: the kernel side of anycast-agent, through libmnl.
  *
  * Every request carries NLM_F_ACK and its reply is checked with mnl_cb_run(seq, portid).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nl_msg: rtnetlink messages built and parsed with libmnl over caller buffers. */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nl_msg: rtnetlink requests and parsers over caller buffers, no sockets.
  *
  * Builders write one complete message at the start of buf (aligned for struct nlmsghdr);

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds anycast-agent_VERSION_ARCH.deb from the working tree: exports the tree's files
 # (tracked, and untracked ones git does not ignore) into OUTDIR/anycast-agent-VERSION/,
 # puts packaging/debian there as debian/ and runs dpkg-buildpackage -us -uc -b. The .deb

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # The campus test bed of anycast-agent: two buildings, each with a resolver host (real unbound,
 # real FRR, the real agent), OSPFv2 + OSPFv3 carrying the anycast addresses, one client per

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # make demo: the campus (tests/campus.sh) with a live timeline of which resolver answers
 # client A, then unbound on the near host (A) is killed and restarted. Prints the gap and
 # the lost queries, writes a PNG of the timeline, and tears everything down, also on Ctrl-C.

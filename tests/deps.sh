@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs what the build and the tests need, from Debian's archive, when missing.
 set -eu
 pkgs="gcc make libc6-dev libunbound-dev libmnl-dev libinih-dev libcmocka-dev libjson-c-dev libsystemd-dev unbound dnsutils

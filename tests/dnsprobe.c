@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dnsprobe: sends one DNS query (default `id.server. CH TXT`) to SERVER every INTERVAL ms and
  * records which instance answered each one, or how it failed. A test-bed tool, not the agent.

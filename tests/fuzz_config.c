@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer harness for the config parser: any text must give a config or errors, never a
  * crash, a leak or undefined behaviour. Includes the file under test, as wireguard-tools
  * fuzzers do. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer: arbitrary bytes as a datagram of netlink messages through the event parser, and
  * as text through nl_addr_parse(). What parses must also print and read back the same. */
 #include <stdint.h>

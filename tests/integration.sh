@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Single-host integration test of anycast-agent: a namespace of its own with an ifb link
 # named anycast0 (this kernel has no dummy driver), a real unbound on 127.0.0.1@53 and ::1@53,
 # and the real agent. Every scenario asserts outcomes: addresses on the link, exit codes,

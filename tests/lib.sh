@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # Shell helpers for anycast-agent's namespace tests (sourced, bash >= 5, run as root).
 #

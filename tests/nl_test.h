@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by test_netlink.c (buffers) and test_netlink_ns.c (the kernel). Static
  * inline so that a file that leaves one unused does not warn. */
 #ifndef NL_TEST_H

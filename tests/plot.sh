@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # plot.sh PROBE_OUTPUT PNG [TITLE] [EVENTS_FILE]: draws a dnsprobe run as a timeline PNG.
 #   top:    one point per query, a row per answering instance and per failure (LOST, REFUSED, ...)
 #   bottom: the round-trip time of each answer (log scale)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The campus scenarios (tests/campus.sh builds the campus): faults on resolver host A, the one
 # nearest to client A, and what client A sees, for IPv4 and IPv6. Clients are real `dig`s from
 # the client namespace; bounds are generous (seconds) and everything is polled.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of agent/config.c through cfg_parse_string (inih's stream parser). */
 #include <setjmp.h>
 #include <stdarg.h>

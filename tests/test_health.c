@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tests for health/: the rise/fall machine, the name tables, and probes against a real
  * unbound started for each live test on loopback (skipped when unbound is not installed). */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of agent/loop.c: timers, fd watches, signals, and removal during a batch. */
 #include <setjmp.h>
 #include <stdarg.h>

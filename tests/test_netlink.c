@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tests for netlink/: message building and parsing over buffers, no root. The kernel side
  * (a private network namespace, root only) is in test_netlink_ns.c. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tests for netlink/ against the real kernel, in a private network namespace: root only,
  * skipped otherwise. Message building and parsing are in test_netlink.c. */
 #include <arpa/inet.h>

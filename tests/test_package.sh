@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The Debian package, end to end: `make deb` as an unprivileged user without network (as a
 # build daemon runs it: Rules-Requires-Root: no, the unit tests run, the kernel tests skip),
 # lintian --pedantic (no error, no warning), dpkg -i, the installed files, conffiles, user

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The privileges of anycast-agent.service are enough, and needed: the agent runs as the
 # anycast-agent user with CAP_NET_ADMIN as its only capability (ambient, as the unit gives
 # it, through setpriv) in a namespace of its own with an ifb anycast0 and a real unbound,
