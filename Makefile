@@ -55,10 +55,11 @@ $(B)/%.o: %.c
 
 # Each module's tests link only that module; the agent's link everything but main().
 MODTESTS := $(B)/tests/test_netlink $(B)/tests/test_netlink_ns $(B)/tests/test_health \
-	    $(B)/tests/test_loop
+	    $(B)/tests/test_loop $(B)/tests/test_frr
 $(B)/tests/test_netlink $(B)/tests/test_netlink_ns: $(NLOBJS)
 $(B)/tests/test_health: $(HCOBJS)
 $(B)/tests/test_loop: $(B)/agent/loop.o
+$(B)/tests/test_frr: $(B)/agent/frr.o $(B)/agent/frr_json.o $(B)/netlink/nl_msg.o
 $(filter-out $(MODTESTS),$(TESTBINS)): $(LIBOBJS)
 $(B)/tests/%: tests/%.c
 	@mkdir -p $(@D)
@@ -132,7 +133,7 @@ DEBDIR ?= build/deb
 deb:
 	$(Q)packaging/build-deb.sh $(VERSION) $(DEBDIR)
 
-# libFuzzer harnesses for the two parsers that read untrusted bytes (config text, netlink).
+# libFuzzer harnesses for the parsers that read untrusted bytes (config text, netlink, FRR's JSON).
 FUZZ_SECONDS ?= 20
 FUZZCC       ?= clang
 FUZZFLAGS    := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -145,12 +146,18 @@ build/fuzz/fuzz_netlink: tests/fuzz_netlink.c $(wildcard netlink/*.c)
 	$(Q)$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -o $@ tests/fuzz_netlink.c \
 		$(filter-out netlink/nl_msg.c,$(wildcard netlink/*.c)) $(LIBS)
 
-fuzz: build/fuzz/fuzz_config build/fuzz/fuzz_netlink
-	$(Q)mkdir -p build/fuzz/corpus-config build/fuzz/corpus-netlink
+build/fuzz/fuzz_frr: tests/fuzz_frr.c agent/frr_json.c agent/frr.h netlink/nl_msg.c
+	@mkdir -p $(@D)
+	$(Q)$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -o $@ tests/fuzz_frr.c netlink/nl_msg.c $(LIBS)
+
+fuzz: build/fuzz/fuzz_config build/fuzz/fuzz_netlink build/fuzz/fuzz_frr
+	$(Q)mkdir -p build/fuzz/corpus-config build/fuzz/corpus-netlink build/fuzz/corpus-frr
 	build/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		build/fuzz/corpus-config tests/corpus/config
 	build/fuzz/fuzz_netlink -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		build/fuzz/corpus-netlink tests/corpus/netlink
+	build/fuzz/fuzz_frr -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+		-dict=tests/fuzz_frr.dict build/fuzz/corpus-frr tests/corpus/frr
 
 # The clang static analyzer over the daemon and the prober; any finding fails.
 scan:

@@ -1,68 +1,124 @@
 /* SPDX-License-Identifier: MIT */
-/* The agent's own state, shared by agent/agent.c (addresses, interface, events, reload)
- * and agent/service.c (probe scheduling). Not for other modules. */
+/* The daemon's insides: agent/agent.c (events, reconcile, reload, stop), agent/service.c
+ * (probes and verdicts) and the unit tests that drive them over a fake kernel. */
 #ifndef AGENT_INT_H
 #define AGENT_INT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "agent/act.h"
 #include "agent/agent.h"
 #include "agent/config.h"
 #include "agent/loop.h"
+#include "agent/state.h"
 #include "health/hc.h"
 #include "netlink/nl.h"
 
+struct svc;
+
+/* The service's verdict changed (r: the probe that decided it). */
+typedef void (*svc_change_cb)(struct svc *s, const struct hc_result *r, void *data);
+
 struct svc {
-	struct agent *agent;
-	const struct cfg_service *cfg; /* into agent->cfg, re-pointed on reload */
+	const struct cfg_service *cfg; /* re-pointed on reload */
+	struct loop *loop;
+	svc_change_cb cb;
+	void *data;
 	struct hc *hc;
 	struct loop_watch *fd_watch, *timer;
 	struct hc_fsm fsm;
 	uint64_t probe_start_us;
+	uint64_t since_us;  /* of the last transition, or of the start */
+	int64_t since_real; /* the same, CLOCK_REALTIME seconds, for the state file */
+	unsigned transitions;
 	struct hc_result last;
-	bool probed; /* last is valid */
-	/* installed[i]: cfg->addrs[i] is on the interface, put there or adopted by us */
-	bool installed[CFG_MAX_ADDRS];
-	bool present[CFG_MAX_ADDRS]; /* scratch for reconcile: seen in the latest dump */
+	bool probed;   /* last is valid */
+	int quiet_why; /* the failure kind "not up yet" last logged, -1 none */
+};
+
+/* service.c */
+int svc_create(struct svc **out, struct loop *loop, const struct cfg_service *c, svc_change_cb cb,
+	       void *data);
+void svc_destroy(struct svc *s);
+/* A probe object for c's parameters, for a reload to swap in with svc_commit(). */
+int svc_new_probe(struct svc *s, const struct cfg_service *c, struct hc **out);
+/* Points s at c (same name, after a reload), with probe when the probe changed. */
+void svc_commit(struct svc *s, const struct cfg_service *c, struct hc *probe);
+/* Probes at once, unless a probe is in flight. */
+void svc_kick(struct svc *s);
+/* r's reason, or what the kernel's socket table says of it (a TCP probe refused). */
+const char *svc_why(const struct svc *s, const struct hc_result *r, char *buf, size_t len);
+/* Starts over as up (adopted addresses) or down (back from maintenance: `rise` probes). */
+void svc_reset(struct svc *s, bool up);
+
+/* Where each configured address is, as far as the agent knows (its own changes, the
+ * kernel's events and dumps). Parallel to cfg->addrs. */
+struct agent_addr {
+	unsigned ifindex; /* 0: not on any link we handle */
+	char ifname[IFNAMSIZ];
+	bool conflict; /* the kernel holds it with another prefix length */
+};
+
+/* An address no longer configured (a reload dropped it) that is still where we put it. */
+struct agent_orphan {
+	struct nl_addr addr;
+	unsigned ifindex;
+	char ifname[IFNAMSIZ];
 };
 
 struct agent {
 	struct cfg *cfg;
-	const char *path;
+	const char *path, *state_dir;
 	struct loop *loop;
 	struct nl *nl;
-	struct loop_watch *nl_watch, *maint_timer, *retry_timer, *drain_timer, *watchdog_timer;
+	struct act *act;
+	struct loop_watch *nl_watch, *maint_timer, *retry_timer, *watchdog_timer, *state_timer;
 	uint64_t watchdog_us; /* WatchdogSec=, 0 without */
-	char status[128];     /* the last STATUS= sent to systemd */
+	char status[160];     /* the last STATUS= sent to systemd */
 	struct svc **svcs;    /* each allocated alone: probes and watches point at them */
 	size_t nsvcs;
-	unsigned ifindex; /* 0 while the interface is missing */
-	int link_err;	  /* last interface error logged, so it is logged once */
-	int addr_err;	  /* likewise for address changes */
+	struct agent_addr *addrs;
+	struct agent_orphan *orphans;
+	size_t norphans;
+	struct nl_link link; /* the interface; link.ifindex 0 while it is missing */
+	int lock_fd;
+	int link_err; /* last interface error logged, so it is logged once */
+	int addr_err; /* likewise for address changes */
 	bool maintenance;
-	bool resync;  /* netlink showed something that disagrees with what we want */
-	bool relink;  /* re-read the interface itself, not only its addresses */
-	bool planned; /* the withdrawals of the next reconcile are planned: drain them */
-	/* addresses withdrawn with a drain route still in place, until drain_timer */
-	struct nl_addr *drains;
-	size_t ndrains, capdrains;
+	bool stopping; /* SIGTERM: everything goes, then the drains end, then the loop */
+	bool resync;   /* re-read the interface's addresses before the next reconcile */
+	bool relink;   /* re-read the interface itself */
+	bool planned;  /* the withdrawals of the next reconcile are planned: drain them */
+	bool handover;
 	int exit_code;
 };
 
-/* service.c */
-int svc_create(struct svc **out, struct agent *a, const struct cfg_service *c);
-void svc_destroy(struct svc *s);
-/* A probe object for s with c's parameters, for a reload to swap in with svc_set_probe(). */
-int svc_new_probe(struct svc *s, const struct cfg_service *c, struct hc **out);
-void svc_set_probe(struct svc *s, struct hc *hc);
-/* Probes at once, unless a probe is in flight. */
-void svc_kick(struct svc *s);
-/* The addresses of this service should be on the interface. */
-bool svc_wanted(const struct svc *s);
-
-/* agent.c */
-/* Returns how many addresses it added or removed. */
+/* agent.c: reconcile, events, maintenance, the stop */
+void agent_link_error(struct agent *a, int err);
+int agent_link(struct agent *a);
+/* nl_addr_dump() callback: a configured address found on the interface. */
+void agent_dump_addr(const struct nl_addr *addr, void *data);
+void agent_publish(struct agent *a);
+void agent_svc_change(struct svc *s, const struct hc_result *r, void *data);
+void agent_nl_readable(int fd, uint32_t events, void *data);
+void agent_maint_check(void *data);
+void agent_retry_timer(void *data);
+void agent_state_timer(void *data);
+void agent_watchdog(void *data);
+void agent_drained(void *data);
+void agent_signal(int signo, void *data);
+void agent_stop(struct agent *a, int signo);
+/* reload.c */
+void agent_reload(struct agent *a);
+/* start.c: everything before the loop: the lock, netlink, the interface, adoption, the first
+ * reconcile. 0, or an exit code (nothing on the host was changed). */
+int agent_start(struct agent *a);
+/* After the loop: withdraws (or hands over, or leaves) and writes the final state. Returns
+ * the exit code. */
+int agent_finish(struct agent *a);
+/* Makes the kernel match the verdicts; returns the count of addresses the kernel confirmed
+ * added or removed. */
 int agent_reconcile(struct agent *a);
 
 #endif

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The running agent: the interface, its addresses, netlink events, maintenance, reload.
- * Only configured addresses are ever touched, and only to match what the probes decided. */
+/* The running daemon: the interface, where each address is, netlink events, maintenance,
+ * the stop. One reconcile compares the verdicts with what the agent knows the kernel holds
+ * and changes only the difference, through act; nothing else adds or removes an address.
+ * Only configured addresses (and those a reload dropped) are ever touched. */
 #include "agent/agent.h"
 
 #include <errno.h>
@@ -11,25 +13,21 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent/agent-int.h"
 #include "agent/log.h"
 
 #define AGENT_RETRY_US (1000u * 1000u)
+#define AGENT_STATE_US (5u * 1000u * 1000u)
 
 static void agent_retry(struct agent *a)
 {
 	loop_timer_arm(a->retry_timer, loop_now_us() + AGENT_RETRY_US);
 }
 
-static void agent_clear_installed(struct agent *a)
-{
-	for (size_t i = 0; i < a->nsvcs; i++)
-		memset(a->svcs[i]->installed, 0, sizeof(a->svcs[i]->installed));
-}
-
 /* Logs an interface problem once, until it changes or goes away. */
-static void agent_link_error(struct agent *a, int err)
+void agent_link_error(struct agent *a, int err)
 {
 	const char *ifname = a->cfg->interface;
 
@@ -58,64 +56,70 @@ static void agent_link_error(struct agent *a, int err)
 }
 
 /* Finds (or creates) the interface and brings it up. */
-static int agent_link(struct agent *a)
+int agent_link(struct agent *a)
 {
 	const char *ifname = a->cfg->interface;
-	unsigned idx;
-	bool up;
+	struct nl_link l;
 	int ret;
 
-	ret = nl_link_get(a->nl, ifname, &idx, &up);
+	ret = nl_link_get(a->nl, ifname, 0, &l);
 	if (ret == -ENODEV && a->cfg->create_interface) {
 		ret = nl_link_create_dummy(a->nl, ifname);
 		if (ret == 0)
 			log_info("created dummy interface %s", ifname);
 		if (ret == 0 || ret == -EEXIST)
-			ret = nl_link_get(a->nl, ifname, &idx, &up);
+			ret = nl_link_get(a->nl, ifname, 0, &l);
 	}
-	if (ret < 0)
-		goto fail;
-	if (!up && a->cfg->create_interface) {
-		ret = nl_link_set_up(a->nl, idx);
-		if (ret < 0)
-			goto fail;
-	} else if (!up) {
+	if (ret == 0 && !l.up && a->cfg->create_interface)
+		ret = nl_link_set_up(a->nl, l.ifindex);
+	if (ret < 0) {
+		a->link.ifindex = 0;
+		agent_link_error(a, ret);
+		return ret;
+	}
+	if (!l.up && !a->cfg->create_interface)
 		log_warn("interface %s is down: FRR will not announce its addresses", ifname);
-	}
-	if (idx != a->ifindex) {
-		/* A new link carries none of the old one's addresses. */
-		agent_clear_installed(a);
-		a->ifindex = idx;
-	}
+	if (l.ifindex != a->link.ifindex && a->cfg->create_interface && strcmp(l.kind, "dummy"))
+		log_warn("interface %s is not a dummy interface (kind '%s'): its addresses and "
+			 "routes are the agent's to change",
+			 ifname, l.kind[0] ? l.kind : "none");
 	if (a->link_err)
-		log_info("interface %s is usable again (index %u)", ifname, idx);
+		log_info("interface %s is usable again (index %u)", ifname, l.ifindex);
+	a->link = l;
 	a->link_err = 0;
 	a->relink = false;
 	return 0;
-fail:
-	a->ifindex = 0;
-	agent_link_error(a, ret);
-	return ret;
 }
 
-static void agent_dump_cb(const struct nl_addr *addr, void *data)
+void agent_dump_addr(const struct nl_addr *addr, void *data)
 {
 	struct agent *a = data;
+	ssize_t i = cfg_addr_find(a->cfg, addr);
 
-	for (size_t i = 0; i < a->nsvcs; i++) {
-		struct svc *s = a->svcs[i];
-
-		for (size_t j = 0; j < s->cfg->naddrs; j++)
-			if (nl_addr_equal(&s->cfg->addrs[j], addr))
-				s->present[j] = true;
+	if (i >= 0 && !a->addrs[i].ifindex) {
+		a->addrs[i].ifindex = a->link.ifindex;
+		memcpy(a->addrs[i].ifname, a->link.name, IFNAMSIZ);
 	}
 }
 
+/* What the interface holds, from the kernel: after lost events and at the start. */
 static int agent_read_addrs(struct agent *a)
 {
-	for (size_t i = 0; i < a->nsvcs; i++)
-		memset(a->svcs[i]->present, 0, sizeof(a->svcs[i]->present));
-	return nl_addr_dump(a->nl, a->ifindex, agent_dump_cb, a);
+	for (size_t i = 0; i < a->cfg->naddrs; i++)
+		if (a->addrs[i].ifindex == a->link.ifindex)
+			a->addrs[i].ifindex = 0;
+	return nl_addr_dump(a->nl, a->link.ifindex, agent_dump_addr, a);
+}
+
+static bool agent_svc_wanted(const struct agent *a, const struct svc *s)
+{
+	return s->fsm.up && !a->maintenance && !a->stopping;
+}
+
+/* Where address i should be: on the interface while its service deserves it, else nowhere. */
+static unsigned agent_want(const struct agent *a, size_t i)
+{
+	return agent_svc_wanted(a, a->svcs[a->cfg->addrs[i].svc]) ? a->link.ifindex : 0;
 }
 
 static void agent_addr_error(struct agent *a, const char *what, const struct nl_addr *addr, int err)
@@ -125,31 +129,98 @@ static void agent_addr_error(struct agent *a, const char *what, const struct nl_
 	if (err == a->addr_err)
 		return;
 	a->addr_err = err;
-	log_err("cannot %s %s on %s: %s; retrying", what, nl_addr_str(addr, buf, sizeof(buf)),
-		a->cfg->interface, strerror(-err));
+	log_err("cannot %s %s: %s; retrying", what, nl_addr_str(addr, buf, sizeof(buf)),
+		strerror(-err));
 }
 
 /* systemctl status shows this line; sent only when it changes. */
 static void agent_status(struct agent *a)
 {
 	char status[sizeof(a->status)];
-	size_t up = 0, on = 0, all = 0;
+	size_t up = 0, on = 0, conflicts = 0;
 
-	for (size_t i = 0; i < a->nsvcs; i++) {
+	for (size_t i = 0; i < a->nsvcs; i++)
 		up += a->svcs[i]->fsm.up;
-		for (size_t j = 0; j < a->svcs[i]->cfg->naddrs; j++, all++)
-			on += a->svcs[i]->installed[j];
+	for (size_t i = 0; i < a->cfg->naddrs; i++) {
+		on += a->addrs[i].ifindex && a->addrs[i].ifindex == a->link.ifindex;
+		conflicts += a->addrs[i].conflict;
 	}
-	snprintf(status, sizeof(status), "STATUS=%zu/%zu services up, %zu/%zu addresses on %s%s%s",
-		 up, a->nsvcs, on, all, a->cfg->interface, a->maintenance ? ", maintenance" : "",
-		 a->link_err ? ", interface problem" : "");
+	if (!a->nsvcs)
+		snprintf(status, sizeof(status),
+			 "STATUS=not configured: no [service] in %s, nothing announced", a->path);
+	else
+		snprintf(status, sizeof(status),
+			 "STATUS=%zu/%zu services up, %zu/%zu addresses on %s%s%s%s", up, a->nsvcs,
+			 on, a->cfg->naddrs, a->cfg->interface,
+			 a->maintenance ? ", maintenance" : "",
+			 a->link_err ? ", interface problem" : "",
+			 conflicts ? ", address conflict" : "");
 	if (!strcmp(status, a->status))
 		return;
 	memcpy(a->status, status, sizeof(status));
 	sd_notify(0, status);
 }
 
-static void agent_watchdog(void *data)
+/* The snapshot every reader shares (--withdraw-all, --check-once, and systemd's line). */
+void agent_publish(struct agent *a)
+{
+	struct state st = {.pid = (long)getpid(), .written = (int64_t)time(NULL)};
+	const struct nl_addr *drains;
+	int ret = -ENOMEM;
+
+	agent_status(a);
+	memcpy(st.interface, a->cfg->interface, IFNAMSIZ);
+	st.ifindex = a->link.ifindex;
+	st.maintenance = a->maintenance;
+	st.handover = a->handover;
+	st.svcs = calloc(a->nsvcs + 1, sizeof(*st.svcs));
+	st.placed = calloc(a->cfg->naddrs + a->norphans + 1, sizeof(*st.placed));
+	if (!st.svcs || !st.placed)
+		goto out;
+	for (size_t i = 0; i < a->nsvcs; i++) {
+		const struct svc *s = a->svcs[i];
+		struct state_svc *o = &st.svcs[st.nsvcs++];
+
+		snprintf(o->name, sizeof(o->name), "%s", s->cfg->name);
+		o->up = s->fsm.up;
+		o->since = s->since_real;
+		o->transitions = s->transitions;
+		o->probed = s->probed;
+		o->rtt_us = s->last.rtt_us;
+		snprintf(o->last, sizeof(o->last), "%s",
+			 s->last.status == HC_OK ? "ok" : s->last.why);
+	}
+	for (size_t i = 0; i < a->cfg->naddrs + a->norphans; i++) {
+		bool orphan = i >= a->cfg->naddrs;
+		const struct agent_orphan *o = orphan ? &a->orphans[i - a->cfg->naddrs] : NULL;
+		unsigned ifindex = orphan ? o->ifindex : a->addrs[i].ifindex;
+
+		if (!ifindex)
+			continue;
+		st.placed[st.nplaced].addr = orphan ? o->addr : a->cfg->addrs[i].addr;
+		st.placed[st.nplaced].ifindex = ifindex;
+		memcpy(st.placed[st.nplaced++].ifname, orphan ? o->ifname : a->addrs[i].ifname,
+		       IFNAMSIZ);
+	}
+	st.ndrains = act_drains(a->act, &drains);
+	st.drains = (struct nl_addr *)drains;
+	ret = state_write(a->state_dir, &st);
+out:
+	if (ret < 0)
+		log_debug("cannot write the state under %s: %s", a->state_dir, strerror(-ret));
+	free(st.svcs);
+	free(st.placed);
+}
+
+void agent_state_timer(void *data)
+{
+	struct agent *a = data;
+
+	agent_publish(a);
+	loop_timer_arm(a->state_timer, loop_now_us() + AGENT_STATE_US);
+}
+
+void agent_watchdog(void *data)
 {
 	struct agent *a = data;
 
@@ -158,164 +229,216 @@ static void agent_watchdog(void *data)
 	loop_timer_arm(a->watchdog_timer, loop_now_us() + a->watchdog_us / 2);
 }
 
-/* Removes one address; a planned withdrawal first puts a drain route in place so the
- * host keeps answering what routers still send until they have moved. */
-static int agent_withdraw_addr(struct agent *a, const struct nl_addr *addr, bool planned)
+static int agent_remove(struct agent *a, unsigned ifindex, const struct nl_addr *addr, bool planned)
 {
-	int ret;
+	int ret = act_del(a->act, ifindex, addr, planned ? a->cfg->drain_ms : 0);
+	char buf[NL_ADDRSTRLEN];
 
-	if (planned && a->cfg->drain_ms) {
-		if (a->ndrains == a->capdrains) {
-			size_t cap = a->capdrains ? 2 * a->capdrains : 16;
-			struct nl_addr *d = realloc(a->drains, cap * sizeof(*d));
-
-			if (d) {
-				a->drains = d;
-				a->capdrains = cap;
-			}
-		}
-		/* Without a drain route the withdrawal still happens, only less gently. */
-		if (a->ndrains < a->capdrains && nl_drain_add(a->nl, addr) == 0) {
-			a->drains[a->ndrains++] = *addr;
-			loop_timer_arm(a->drain_timer,
-				       loop_now_us() + (uint64_t)a->cfg->drain_ms * 1000u);
-		}
-	}
-	ret = nl_addr_del(a->nl, a->ifindex, addr);
 	if (ret < 0)
 		agent_addr_error(a, "remove", addr, ret);
+	else if (ret == 1)
+		log_debug("%s was already gone", nl_addr_str(addr, buf, sizeof(buf)));
 	return ret;
 }
 
-static void agent_drain_timer(void *data)
+static int agent_place(struct agent *a, size_t i, unsigned want)
 {
-	struct agent *a = data;
+	const struct nl_addr *addr = &a->cfg->addrs[i].addr;
+	struct agent_addr *st = &a->addrs[i];
+	char buf[NL_ADDRSTRLEN], obuf[NL_ADDRSTRLEN];
+	struct nl_addr other;
+	int ret = act_add(a->act, want, addr, &other);
 
-	for (size_t i = 0; i < a->ndrains; i++) {
-		char buf[NL_ADDRSTRLEN];
-		int ret = nl_drain_del(a->nl, &a->drains[i]);
-
-		if (ret < 0)
-			log_err("cannot remove the drain route of %s: %s",
-				nl_addr_str(&a->drains[i], buf, sizeof(buf)), strerror(-ret));
+	if (ret == -EADDRINUSE) {
+		if (!st->conflict)
+			log_err(
+			    "%s: %s is already on %s as %s: not announced until that address is "
+			    "removed",
+			    a->svcs[a->cfg->addrs[i].svc]->cfg->name,
+			    nl_addr_str(addr, buf, sizeof(buf)), a->link.name,
+			    nl_addr_str(&other, obuf, sizeof(obuf)));
+		st->conflict = true;
+		return ret;
 	}
-	log_debug("drained %zu address%s", a->ndrains, a->ndrains == 1 ? "" : "es");
-	a->ndrains = 0;
+	if (ret < 0) {
+		agent_addr_error(a, "add", addr, ret);
+		return ret;
+	}
+	if (st->conflict)
+		log_info("%s: the conflict on %s is gone", nl_addr_str(addr, buf, sizeof(buf)),
+			 a->link.name);
+	st->conflict = false;
+	st->ifindex = want;
+	memcpy(st->ifname, a->link.name, IFNAMSIZ);
+	return ret;
 }
 
-/* Makes the interface carry exactly the configured addresses of the services that are up.
- * Reads the kernel's state first, so it is also the repair after lost or foreign changes. */
 int agent_reconcile(struct agent *a)
 {
-	char buf[NL_ADDRSTRLEN];
-	int ret, failed = 0, changed = 0;
 	bool planned = a->planned;
+	int ret, failed = 0, changed = 0;
 
-	a->resync = false;
 	a->planned = false;
-	if ((!a->ifindex || a->relink) && agent_link(a) < 0)
-		goto retry;
-	ret = agent_read_addrs(a);
-	if (ret < 0) {
-		agent_link_error(a, ret);
-		goto retry;
+	if (a->nsvcs && (!a->link.ifindex || a->relink))
+		agent_link(a);
+	if (a->resync && a->link.ifindex) {
+		ret = agent_read_addrs(a);
+		if (ret < 0) {
+			agent_link_error(a, ret);
+			failed++;
+		} else {
+			a->resync = false;
+		}
 	}
-	for (size_t i = 0; i < a->nsvcs; i++) {
-		struct svc *s = a->svcs[i];
-		bool want = svc_wanted(s);
+	for (size_t i = 0; i < a->norphans;) {
+		ret = agent_remove(a, a->orphans[i].ifindex, &a->orphans[i].addr, planned);
+		if (ret < 0) {
+			failed++;
+			i++;
+			continue;
+		}
+		changed += ret == 0;
+		a->orphans[i] = a->orphans[--a->norphans];
+	}
+	for (size_t i = 0; i < a->cfg->naddrs; i++) {
+		unsigned want = agent_want(a, i), have = a->addrs[i].ifindex;
 
-		for (size_t j = 0; j < s->cfg->naddrs; j++) {
-			const struct nl_addr *addr = &s->cfg->addrs[j];
-
-			if (want == s->present[j]) {
-				s->installed[j] = want;
-				continue;
-			}
-			nl_addr_str(addr, buf, sizeof(buf));
-			if (want && s->installed[j])
-				log_warn("%s: %s was removed from %s by someone else: restoring",
-					 s->cfg->name, buf, a->cfg->interface);
-			else if (!want && !s->installed[j])
-				log_warn("%s: %s appeared on %s while not announced: removing",
-					 s->cfg->name, buf, a->cfg->interface);
-			if (want) {
-				ret = nl_addr_add(a->nl, a->ifindex, addr);
-				if (ret < 0)
-					agent_addr_error(a, "add", addr, ret);
-			} else {
-				ret = agent_withdraw_addr(a, addr, planned);
-			}
+		if (have == want)
+			continue;
+		if (have) {
+			ret = agent_remove(a, have, &a->cfg->addrs[i].addr, planned);
 			if (ret < 0) {
 				failed++;
 				continue;
 			}
-			log_debug("%s: %s %s on %s", s->cfg->name, want ? "added" : "removed", buf,
-				  a->cfg->interface);
-			s->installed[j] = want;
-			changed++;
+			a->addrs[i].ifindex = 0;
+			changed += ret == 0;
+		}
+		if (want) {
+			ret = agent_place(a, i, want);
+			if (ret < 0)
+				failed++;
+			else
+				changed += ret == 0;
 		}
 	}
-	agent_status(a);
-	if (failed)
-		goto retry;
-	if (a->addr_err)
-		log_info("address changes on %s work again", a->cfg->interface);
-	a->addr_err = 0;
-	return changed;
-retry:
-	agent_status(a);
-	agent_retry(a);
+	agent_publish(a);
+	if (failed) {
+		agent_retry(a);
+	} else if (a->addr_err) {
+		log_info("address changes work again");
+		a->addr_err = 0;
+	}
 	return changed;
 }
 
-static void agent_retry_timer(void *data)
+void agent_retry_timer(void *data)
 {
 	agent_reconcile(data);
 }
 
-/* Is the event one that disagrees with what we want, or a change of our interface? */
-static void agent_nl_event(const struct nl_event *ev, void *data)
+/* A verdict changed: the addresses first, the words after. */
+void agent_svc_change(struct svc *s, const struct hc_result *r, void *data)
 {
 	struct agent *a = data;
+	uint64_t t0 = loop_now_us();
+	char buf[sizeof(r->why)];
+	int n = agent_reconcile(a);
+	double ms = (double)(loop_now_us() - t0) / 1000.0;
 
-	switch (ev->type) {
-	case NL_EV_NEWLINK:
-		if (!strcmp(ev->ifname, a->cfg->interface)) {
-			if (ev->ifindex != a->ifindex || (!ev->up && a->cfg->create_interface)) {
-				a->relink = true;
-				a->resync = true;
-			}
-		} else if (ev->ifindex == a->ifindex) {
-			log_err("interface %s was renamed to %s", a->cfg->interface, ev->ifname);
-			a->relink = a->resync = true;
-		}
-		break;
-	case NL_EV_DELLINK:
-		if (ev->ifindex && ev->ifindex == a->ifindex) {
+	if (s->fsm.up)
+		log_info("%s: UP after %u good probe%s (%llu ms)%s; announced %d address%s in "
+			 "%.1f ms",
+			 s->cfg->name, s->fsm.rise, s->fsm.rise == 1 ? "" : "s",
+			 (unsigned long long)(r->rtt_us / 1000u),
+			 a->maintenance ? ", not announced: in maintenance" : "", n,
+			 n == 1 ? "" : "es", ms);
+	else
+		log_warn("%s: DOWN after %u failed probe%s: %s; withdrew %d address%s in %.1f ms",
+			 s->cfg->name, s->fsm.fall, s->fsm.fall == 1 ? "" : "s",
+			 svc_why(s, r, buf, sizeof(buf)), n, n == 1 ? "" : "es", ms);
+}
+
+static void agent_forget_link(struct agent *a, unsigned ifindex)
+{
+	for (size_t i = 0; i < a->cfg->naddrs; i++)
+		if (a->addrs[i].ifindex == ifindex)
+			a->addrs[i].ifindex = 0;
+	for (size_t i = 0; i < a->norphans;)
+		if (a->orphans[i].ifindex == ifindex)
+			a->orphans[i] = a->orphans[--a->norphans];
+		else
+			i++;
+}
+
+static void agent_link_event(struct agent *a, const struct nl_event *ev)
+{
+	if (ev->type == NL_EV_DELLINK) {
+		/* the kernel took the link's addresses along */
+		agent_forget_link(a, ev->ifindex);
+		if (ev->ifindex == a->link.ifindex) {
 			log_err("interface %s disappeared%s", a->cfg->interface,
 				a->cfg->create_interface ? ": recreating it" : "");
-			a->ifindex = 0;
-			agent_clear_installed(a);
-			a->resync = true;
+			a->link.ifindex = 0;
 		}
-		break;
-	case NL_EV_NEWADDR:
-	case NL_EV_DELADDR:
-		if (!a->ifindex || ev->ifindex != a->ifindex)
-			break;
-		for (size_t i = 0; i < a->nsvcs; i++) {
-			struct svc *s = a->svcs[i];
-
-			for (size_t j = 0; j < s->cfg->naddrs; j++)
-				if (nl_addr_equal(&s->cfg->addrs[j], &ev->addr) &&
-				    (ev->type == NL_EV_NEWADDR) != svc_wanted(s))
-					a->resync = true;
-		}
-		break;
+		return;
+	}
+	if (ev->ifindex == a->link.ifindex && strcmp(ev->link.name, a->cfg->interface)) {
+		/* not ours any more: what is on it goes (the next reconcile), by index */
+		log_err("interface %s was renamed to %s: withdrawing the service addresses from %s",
+			a->cfg->interface, ev->link.name, ev->link.name);
+		for (size_t i = 0; i < a->cfg->naddrs; i++)
+			if (a->addrs[i].ifindex == ev->ifindex)
+				memcpy(a->addrs[i].ifname, ev->link.name, IFNAMSIZ);
+		a->link.ifindex = 0;
+		a->relink = true;
+	} else if (ev->ifindex == a->link.ifindex) {
+		a->relink |= !ev->link.up && a->cfg->create_interface;
+		a->link.up = ev->link.up;
+	} else if (!strcmp(ev->link.name, a->cfg->interface)) {
+		a->relink = true; /* a link took our name */
 	}
 }
 
-static void agent_nl_readable(int fd, uint32_t events, void *data)
+static void agent_addr_event(struct agent *a, const struct nl_event *ev)
+{
+	ssize_t i = cfg_addr_find(a->cfg, &ev->addr);
+	char buf[NL_ADDRSTRLEN];
+	struct agent_addr *st;
+
+	if (i < 0) {
+		for (size_t k = 0; ev->type == NL_EV_DELADDR && k < a->norphans; k++)
+			if (a->orphans[k].ifindex == ev->ifindex &&
+			    nl_addr_equal(&a->orphans[k].addr, &ev->addr))
+				a->orphans[k] = a->orphans[--a->norphans];
+		return;
+	}
+	st = &a->addrs[i];
+	nl_addr_str(&ev->addr, buf, sizeof(buf));
+	if (ev->type == NL_EV_DELADDR && st->ifindex == ev->ifindex) {
+		st->ifindex = 0;
+		if (agent_want(a, (size_t)i))
+			log_warn("%s: %s was removed from %s by someone else: restoring",
+				 a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf, st->ifname);
+	} else if (ev->type == NL_EV_NEWADDR && !st->ifindex && a->link.ifindex &&
+		   ev->ifindex == a->link.ifindex) {
+		st->ifindex = ev->ifindex;
+		memcpy(st->ifname, a->link.name, IFNAMSIZ);
+		if (!agent_want(a, (size_t)i))
+			log_warn("%s: %s appeared on %s while not announced: removing",
+				 a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf, a->link.name);
+	}
+}
+
+static void agent_nl_event(const struct nl_event *ev, void *data)
+{
+	if (ev->type == NL_EV_NEWLINK || ev->type == NL_EV_DELLINK)
+		agent_link_event(data, ev);
+	else
+		agent_addr_event(data, ev);
+}
+
+void agent_nl_readable(int fd, uint32_t events, void *data)
 {
 	struct agent *a = data;
 	int ret;
@@ -328,8 +451,8 @@ static void agent_nl_readable(int fd, uint32_t events, void *data)
 			 ret == -ENOBUFS ? "receive overrun" : strerror(-ret), a->cfg->interface);
 		a->relink = a->resync = true;
 	}
-	if (a->resync)
-		agent_reconcile(a);
+	/* every event brings the kernel and the verdicts together again: cheap, no dump */
+	agent_reconcile(a);
 }
 
 static uint64_t agent_maint_period_us(const struct agent *a)
@@ -342,7 +465,7 @@ static uint64_t agent_maint_period_us(const struct agent *a)
 	return (uint64_t)ms * 1000u;
 }
 
-static void agent_maint_check(void *data)
+void agent_maint_check(void *data)
 {
 	struct agent *a = data;
 	const char *path = a->cfg->maintenance_file;
@@ -365,408 +488,60 @@ static void agent_maint_check(void *data)
 	} else {
 		log_info("maintenance: %s removed: announcing again after good probes", path);
 		/* Back from maintenance only through `rise` good probes. */
-		for (size_t i = 0; i < a->nsvcs; i++) {
-			struct svc *s = a->svcs[i];
-
-			hc_fsm_init(&s->fsm, s->cfg->rise, s->cfg->fall, false);
-		}
+		for (size_t i = 0; i < a->nsvcs; i++)
+			svc_reset(a->svcs[i], false);
 	}
 	agent_reconcile(a);
 }
 
-struct del_all {
-	const struct cfg *cfg;
-	bool *present; /* by service, then address: [i * CFG_MAX_ADDRS + j] */
-};
-
-static void agent_del_all_cb(const struct nl_addr *addr, void *data)
+void agent_drained(void *data)
 {
-	struct del_all *d = data;
+	struct agent *a = data;
 
-	for (size_t i = 0; i < d->cfg->nservices; i++)
-		for (size_t j = 0; j < d->cfg->services[i].naddrs; j++)
-			if (nl_addr_equal(&d->cfg->services[i].addrs[j], addr))
-				d->present[i * CFG_MAX_ADDRS + j] = true;
+	if (a->stopping)
+		loop_quit(a->loop, 0);
 }
 
-/* Removes every configured address from ifindex (0: the interface is gone), draining
- * those present for cfg->drain_ms, and any drain route a crashed run left behind.
- * Blocks for the drain: it is for exiting. Returns the count of failures (logged). */
-static int agent_del_all(struct nl *nl, unsigned ifindex, const struct cfg *cfg)
+void agent_stop(struct agent *a, int signo)
 {
-	struct del_all d = {cfg, calloc(cfg->nservices * CFG_MAX_ADDRS, sizeof(bool))};
-	char buf[NL_ADDRSTRLEN];
-	int failed = 0, ret;
-	size_t drained = 0;
+	size_t left = 0;
+	int n;
 
-	if (!d.present)
-		return log_err("out of memory"), 1;
-	if (ifindex && cfg->drain_ms && nl_addr_dump(nl, ifindex, agent_del_all_cb, &d) == 0) {
-		for (size_t i = 0; i < cfg->nservices * CFG_MAX_ADDRS; i++)
-			if (d.present[i] &&
-			    nl_drain_add(
-				nl, &cfg->services[i / CFG_MAX_ADDRS].addrs[i % CFG_MAX_ADDRS]) ==
-				0)
-				drained++;
-	}
-	for (size_t i = 0; i < cfg->nservices; i++) {
-		const struct cfg_service *c = &cfg->services[i];
+	log_info("%s: stopping", strsignal(signo));
+	sd_notify(0, "STOPPING=1");
+	a->stopping = true;
+	for (size_t i = 0; i < a->cfg->naddrs; i++)
+		left += a->addrs[i].ifindex != 0;
+	if (state_handover_pending(a->state_dir)) {
+		a->handover = true;
+		log_info("hand-over (%s/handover): leaving %zu address%s for the next agent",
+			 a->state_dir, left, left == 1 ? "" : "es");
+	} else if (!a->cfg->withdraw_on_exit) {
+		log_info("leaving %zu address%s on %s (withdraw_on_exit = no)", left,
+			 left == 1 ? "" : "es", a->cfg->interface);
+	} else {
+		const struct nl_addr *d;
 
-		for (size_t j = 0; j < c->naddrs && ifindex; j++) {
-			ret = nl_addr_del(nl, ifindex, &c->addrs[j]);
-			if (ret < 0) {
-				log_err("cannot remove %s from %s: %s",
-					nl_addr_str(&c->addrs[j], buf, sizeof(buf)), cfg->interface,
-					strerror(-ret));
-				failed++;
-			}
-		}
+		a->planned = true;
+		n = agent_reconcile(a);
+		log_info("withdrew %d address%s%s", n, n == 1 ? "" : "es",
+			 act_drains(a->act, &d) ? ", draining" : "");
+		if (act_drains(a->act, &d))
+			return; /* agent_drained() ends the loop */
 	}
-	if (drained) {
-		struct timespec ts = {cfg->drain_ms / 1000, (long)(cfg->drain_ms % 1000) * 1000000};
-
-		log_info("draining %zu address%s for %u ms", drained, drained == 1 ? "" : "es",
-			 cfg->drain_ms);
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
-	for (size_t i = 0; i < cfg->nservices; i++) {
-		const struct cfg_service *c = &cfg->services[i];
-
-		for (size_t j = 0; j < c->naddrs; j++) {
-			ret = nl_drain_del(nl, &c->addrs[j]);
-			if (ret < 0) {
-				log_err("cannot remove the drain route of %s: %s",
-					nl_addr_str(&c->addrs[j], buf, sizeof(buf)),
-					strerror(-ret));
-				failed++;
-			}
-		}
-	}
-	free(d.present);
-	return failed;
+	loop_quit(a->loop, 0);
 }
 
-static bool agent_in_cfg(const struct cfg *cfg, const struct nl_addr *addr)
-{
-	return cfg_addr_owner(cfg, addr) != NULL;
-}
-
-/* Swaps in a new, valid configuration with the smallest change: services keep their state
- * and addresses that stay configured are not touched. Everything that can fail is done
- * before anything changes, so a failure keeps the running configuration whole. */
-static int agent_apply(struct agent *a, struct cfg *ncfg)
-{
-	struct svc **nsvcs = calloc(ncfg->nservices, sizeof(*nsvcs));
-	struct hc **probes = calloc(ncfg->nservices, sizeof(*probes));
-	bool *fresh = calloc(ncfg->nservices, sizeof(*fresh));
-	bool same_if = !strcmp(a->cfg->interface, ncfg->interface);
-	struct cfg *old = a->cfg;
-	int ret = -ENOMEM;
-
-	if (!nsvcs || !probes || !fresh)
-		goto fail;
-	for (size_t i = 0; i < ncfg->nservices; i++) {
-		const struct cfg_service *c = &ncfg->services[i];
-
-		for (size_t k = 0; k < a->nsvcs; k++)
-			if (!strcmp(a->svcs[k]->cfg->name, c->name))
-				nsvcs[i] = a->svcs[k];
-		if (!nsvcs[i]) {
-			ret = svc_create(&nsvcs[i], a, c);
-			fresh[i] = true;
-		} else if (memcmp(&nsvcs[i]->cfg->probe, &c->probe, sizeof(c->probe))) {
-			ret = svc_new_probe(nsvcs[i], c, &probes[i]);
-		} else {
-			ret = 0;
-		}
-		if (ret < 0)
-			goto fail;
-	}
-
-	/* Nothing fails from here on. Addresses no longer configured, or on an interface no
-	 * longer ours, were ours: take them away. */
-	for (size_t k = 0; k < a->nsvcs; k++) {
-		struct svc *s = a->svcs[k];
-
-		for (size_t j = 0; j < s->cfg->naddrs; j++) {
-			if (!s->installed[j] || (same_if && agent_in_cfg(ncfg, &s->cfg->addrs[j])))
-				continue;
-			agent_withdraw_addr(a, &s->cfg->addrs[j], true);
-			s->installed[j] = false;
-		}
-	}
-	for (size_t i = 0; i < ncfg->nservices; i++) {
-		struct svc *s = nsvcs[i];
-		const struct cfg_service *c = &ncfg->services[i];
-		bool installed[CFG_MAX_ADDRS] = {false};
-
-		for (size_t j = 0; j < c->naddrs && !fresh[i]; j++)
-			for (size_t m = 0; m < s->cfg->naddrs; m++)
-				if (nl_addr_equal(&c->addrs[j], &s->cfg->addrs[m]))
-					installed[j] = s->installed[m];
-		memcpy(s->installed, installed, sizeof(installed));
-		s->cfg = c;
-		s->fsm.rise = c->rise;
-		s->fsm.fall = c->fall;
-		if (probes[i])
-			svc_set_probe(s, probes[i]);
-		if (fresh[i])
-			svc_kick(s);
-	}
-	for (size_t k = 0; k < a->nsvcs; k++) {
-		bool kept = false;
-
-		for (size_t i = 0; i < ncfg->nservices; i++)
-			kept |= nsvcs[i] == a->svcs[k];
-		if (!kept)
-			svc_destroy(a->svcs[k]);
-	}
-	free(a->svcs);
-	a->svcs = nsvcs;
-	a->nsvcs = ncfg->nservices;
-	a->cfg = ncfg;
-	if (!same_if) {
-		a->ifindex = 0;
-		a->link_err = 0;
-	}
-	cfg_free(old);
-	log_set_level(a->cfg->log_level);
-	free(probes);
-	free(fresh);
-	agent_maint_check(a);
-	agent_reconcile(a);
-	return 0;
-fail:
-	for (size_t i = 0; i < ncfg->nservices && nsvcs && probes && fresh; i++) {
-		if (fresh[i])
-			svc_destroy(nsvcs[i]);
-		hc_destroy(probes[i]);
-	}
-	free(nsvcs);
-	free(probes);
-	free(fresh);
-	return ret;
-}
-
-static void agent_reload(struct agent *a)
-{
-	struct cfg_errors *errs = malloc(sizeof(*errs));
-	struct cfg *ncfg;
-	int ret;
-
-	if (!errs) {
-		log_err("reload of %s failed: out of memory; keeping the running configuration",
-			a->path);
-		return;
-	}
-	ret = cfg_load(a->path, &ncfg, errs);
-	if (ret < 0) {
-		for (size_t i = 0; i < errs->n; i++)
-			log_err("%s", errs->msg[i]);
-		log_err("reload of %s failed: keeping the running configuration", a->path);
-		goto out;
-	}
-	sd_notify(0, "RELOADING=1");
-	ret = agent_apply(a, ncfg);
-	sd_notify(0, "READY=1");
-	if (ret < 0) {
-		log_err("reload of %s failed: %s; keeping the running configuration", a->path,
-			strerror(-ret));
-		cfg_free(ncfg);
-		goto out;
-	}
-	log_info("reloaded %s: %zu service%s", a->path, a->nsvcs, a->nsvcs == 1 ? "" : "s");
-out:
-	free(errs);
-}
-
-static void agent_signal(int signo, void *data)
+void agent_signal(int signo, void *data)
 {
 	struct agent *a = data;
 
 	if (signo == SIGHUP) {
 		agent_reload(a);
-		return;
-	}
-	log_info("%s: stopping", strsignal(signo));
-	sd_notify(0, "STOPPING=1");
-	loop_quit(a->loop, 0);
-}
-
-int agent_create(struct agent **out, struct cfg *cfg, const char *path)
-{
-	struct agent *a = calloc(1, sizeof(*a));
-
-	if (!a)
-		return -ENOMEM;
-	a->cfg = cfg;
-	a->path = path;
-	*out = a;
-	return 0;
-}
-
-/* Everything that must exist before the loop runs; nothing on the host changes here. */
-static int agent_setup(struct agent *a)
-{
-	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
-	int ret;
-
-	signal(SIGPIPE, SIG_IGN);
-	ret = loop_create(&a->loop);
-	if (ret < 0)
-		return log_err("cannot create the event loop: %s", strerror(-ret)), ret;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		ret = loop_signal_add(a->loop, sigs[i], agent_signal, a);
-		if (ret < 0)
-			return log_err("cannot watch signals: %s", strerror(-ret)), ret;
-	}
-	ret = nl_create(&a->nl);
-	if (ret < 0)
-		return log_err("cannot open netlink: %s", strerror(-ret)), ret;
-	ret = loop_watch_add(a->loop, nl_event_fd(a->nl), EPOLLIN, agent_nl_readable, a,
-			     &a->nl_watch);
-	if (ret == 0)
-		ret = loop_timer_add(a->loop, agent_maint_check, a, &a->maint_timer);
-	if (ret == 0)
-		ret = loop_timer_add(a->loop, agent_retry_timer, a, &a->retry_timer);
-	if (ret == 0)
-		ret = loop_timer_add(a->loop, agent_drain_timer, a, &a->drain_timer);
-	if (ret == 0)
-		ret = loop_timer_add(a->loop, agent_watchdog, a, &a->watchdog_timer);
-	if (ret < 0)
-		return log_err("cannot set up the event loop: %s", strerror(-ret)), ret;
-	a->svcs = calloc(a->cfg->nservices, sizeof(*a->svcs));
-	if (!a->svcs)
-		return log_err("out of memory"), -ENOMEM;
-	for (size_t i = 0; i < a->cfg->nservices; i++) {
-		ret = svc_create(&a->svcs[i], a, &a->cfg->services[i]);
-		if (ret < 0)
-			return log_err("%s: cannot create the probe: %s", a->cfg->services[i].name,
-				       strerror(-ret)),
-			       ret;
-		a->nsvcs++;
-	}
-	return 0;
-}
-
-/* A service whose addresses are already there is taken as up (a restart of the agent must
- * not flap the route); its probes confirm it or withdraw after `fall` failures. */
-static void agent_adopt(struct agent *a)
-{
-	/* A drain route left by a run that died while draining. The kernel checks
-	 * CAP_NET_ADMIN before anything else: EPERM here means no change can ever work. */
-	for (size_t i = 0; i < a->nsvcs; i++) {
-		for (size_t j = 0; j < a->svcs[i]->cfg->naddrs; j++) {
-			int ret = nl_drain_del(a->nl, &a->svcs[i]->cfg->addrs[j]);
-
-			if (ret == -EPERM || ret == -EACCES) {
-				agent_link_error(a, ret);
-				return;
-			}
-		}
-	}
-	if (agent_link(a) < 0 || agent_read_addrs(a) < 0)
-		return;
-	for (size_t i = 0; i < a->nsvcs; i++) {
-		struct svc *s = a->svcs[i];
-		size_t n = 0;
-
-		for (size_t j = 0; j < s->cfg->naddrs; j++) {
-			s->installed[j] = s->present[j];
-			n += s->present[j];
-		}
-		if (!n)
-			continue;
-		hc_fsm_init(&s->fsm, s->cfg->rise, s->cfg->fall, true);
-		log_info("%s: %zu of %zu addresses already on %s: announced until probes say "
-			 "otherwise",
-			 s->cfg->name, n, s->cfg->naddrs, a->cfg->interface);
-	}
-}
-
-int agent_run(struct agent *a)
-{
-	int ret, code;
-
-	ret = agent_setup(a);
-	if (ret < 0)
-		return 1;
-	agent_adopt(a);
-	if (a->link_err == -EPERM || a->link_err == -EACCES)
-		return 1; /* nothing was changed, and nothing ever could be */
-	log_info("started: %zu service%s on %s", a->nsvcs, a->nsvcs == 1 ? "" : "s",
-		 a->cfg->interface);
-	agent_maint_check(a);
-	agent_reconcile(a);
-	for (size_t i = 0; i < a->nsvcs; i++)
-		svc_kick(a->svcs[i]);
-	/* Ready once the interface carries what it should (the first full reconcile). */
-	sd_notify(0, "READY=1");
-	if (sd_watchdog_enabled(0, &a->watchdog_us) > 0 && a->watchdog_us)
-		agent_watchdog(a);
-
-	ret = loop_run(a->loop);
-	code = 0;
-	if (ret < 0) {
-		log_err("event loop failed: %s", strerror(-ret));
-		code = 1;
-	}
-	if (a->cfg->withdraw_on_exit) {
-		if (!a->ifindex)
-			agent_link(a);
-		if (agent_del_all(a->nl, a->ifindex, a->cfg))
-			code = 1;
-		else
-			log_info("withdrew all addresses from %s", a->cfg->interface);
-		agent_drain_timer(a); /* drains of addresses a reload removed */
+	} else if (a->stopping) {
+		log_info("%s again: ending the drain now", strsignal(signo));
+		loop_quit(a->loop, 0);
 	} else {
-		log_info("leaving the addresses on %s (withdraw_on_exit = no)", a->cfg->interface);
+		agent_stop(a, signo);
 	}
-	return code;
-}
-
-void agent_destroy(struct agent *a)
-{
-	if (!a)
-		return;
-	for (size_t i = 0; i < a->nsvcs; i++)
-		svc_destroy(a->svcs[i]);
-	free(a->svcs);
-	loop_watch_remove(a->nl_watch);
-	loop_watch_remove(a->maint_timer);
-	loop_watch_remove(a->retry_timer);
-	loop_watch_remove(a->drain_timer);
-	loop_watch_remove(a->watchdog_timer);
-	free(a->drains);
-	nl_destroy(a->nl);
-	loop_destroy(a->loop);
-	cfg_free(a->cfg);
-	free(a);
-}
-
-int agent_withdraw_all(const struct cfg *cfg)
-{
-	struct nl *nl;
-	unsigned idx;
-	bool up;
-	int ret;
-
-	ret = nl_create(&nl);
-	if (ret < 0) {
-		log_err("cannot open netlink: %s", strerror(-ret));
-		return ret;
-	}
-	ret = nl_link_get(nl, cfg->interface, &idx, &up);
-	if (ret == -ENODEV) {
-		log_info("interface %s does not exist: no address to withdraw", cfg->interface);
-		idx = 0;
-	} else if (ret < 0) {
-		log_err("interface %s: %s", cfg->interface, strerror(-ret));
-		goto out;
-	}
-	ret = agent_del_all(nl, idx, cfg) ? -EIO : 0;
-out:
-	nl_destroy(nl);
-	return ret;
 }

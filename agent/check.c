@@ -1,125 +1,60 @@
 /* SPDX-License-Identifier: MIT */
-/* --check-once: one probe per service and a look at the interface, reported as a
- * monitoring-plugin line. Reads only; never changes the host. */
-#include <arpa/inet.h>
+/* --check-once: one probe per service, a look at the interface, the sockets, the agent's
+ * state and FRR, reported as a monitoring-plugin line. Reads only; never changes the host.
+ * Nothing shows green that is not: a failed probe has no RTT, an unchecked FRR or a stopped
+ * agent is a WARNING, an address announced where nothing listens is CRITICAL. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
-#include "agent/agent.h"
 #include "agent/frr.h"
 #include "agent/log.h"
 #include "agent/loop.h"
+#include "agent/oneshot.h"
+#include "agent/state.h"
 
 enum { CHECK_OK, CHECK_WARNING, CHECK_CRITICAL, CHECK_UNKNOWN };
 
-struct check {
+#define CHECK_FRR_BUDGET_US (3000u * 1000u)
+/* The agent rewrites its state every 5 s: three missed writes mean it is wedged. */
+#define CHECK_STATE_STALE_S 15
+#define CHECK_DNS_PORT	    53
+
+struct check_probe {
 	struct hc *hc;
 	struct hc_result r;
 	bool done;
 	uint64_t deadline_us;
-	size_t present;
-	bool is_present[CFG_MAX_ADDRS];
 };
 
-static void check_done(const struct hc_result *r, void *data)
+/* Per configured address (parallel to cfg->addrs). */
+struct check_addr {
+	bool present;
+	bool conflict; /* on the interface with another prefix length */
+	struct nl_addr other;
+	bool udp, tcp; /* something listens for it on port 53 */
+	bool originated;
+};
+
+struct check {
+	const struct cfg *cfg;
+	struct check_probe *probes;
+	struct check_addr *addrs;
+	int state;
+	char text[4096], perf[2048];
+	size_t tl, pl;
+};
+
+static void check_raise(struct check *c, int state)
 {
-	struct check *c = data;
-
-	c->r = *r;
-	c->done = true;
-}
-
-/* Runs every probe at once, each with its own deadline. */
-static void check_probe_all(struct check *cs, const struct cfg *cfg)
-{
-	struct pollfd *pfds = calloc(cfg->nservices, sizeof(*pfds));
-
-	if (!pfds) {
-		for (size_t i = 0; i < cfg->nservices; i++) {
-			cs[i].r.status = HC_ERROR;
-			snprintf(cs[i].r.why, sizeof(cs[i].r.why), "cannot probe: out of memory");
-		}
-		return;
-	}
-	for (size_t i = 0; i < cfg->nservices; i++) {
-		struct check *c = &cs[i];
-		int ret = hc_create(&c->hc, &cfg->services[i].probe, check_done, c);
-
-		if (ret == 0)
-			ret = hc_start(c->hc);
-		if (ret < 0) {
-			c->r.status = HC_ERROR;
-			snprintf(c->r.why, sizeof(c->r.why), "cannot probe: %s", strerror(-ret));
-			c->done = true;
-		}
-		c->deadline_us = loop_now_us() + cfg->services[i].probe.timeout_ms * 1000ull;
-	}
-	for (;;) {
-		uint64_t now = loop_now_us(), wait = UINT64_MAX;
-		size_t n = 0;
-
-		for (size_t i = 0; i < cfg->nservices; i++) {
-			struct check *c = &cs[i];
-
-			if (c->done)
-				continue;
-			if (now >= c->deadline_us) {
-				hc_expire(c->hc);
-				continue;
-			}
-			if (c->deadline_us - now < wait)
-				wait = c->deadline_us - now;
-			pfds[n].fd = hc_fd(c->hc);
-			pfds[n].events = POLLIN;
-			n++;
-		}
-		if (!n)
-			break;
-		if (poll(pfds, n, (int)((wait + 999) / 1000)) < 0 && errno != EINTR)
-			break;
-		for (size_t i = 0; i < cfg->nservices; i++)
-			if (!cs[i].done)
-				hc_process(cs[i].hc);
-	}
-	free(pfds);
-}
-
-static void check_addr_cb(const struct nl_addr *addr, void *data)
-{
-	const struct cfg *cfg = ((void **)data)[0];
-	struct check *cs = ((void **)data)[1];
-
-	for (size_t i = 0; i < cfg->nservices; i++)
-		for (size_t j = 0; j < cfg->services[i].naddrs; j++)
-			if (nl_addr_equal(&cfg->services[i].addrs[j], addr) &&
-			    !cs[i].is_present[j]) {
-				cs[i].is_present[j] = true;
-				cs[i].present++;
-			}
-}
-
-/* 0, -ENODEV when the interface is missing, or another -errno. */
-static int check_interface(const struct cfg *cfg, struct check *cs)
-{
-	void *ctx[2] = {(void *)cfg, cs};
-	struct nl *nl;
-	unsigned idx;
-	bool up;
-	int ret;
-
-	ret = nl_create(&nl);
-	if (ret < 0)
-		return ret;
-	ret = nl_link_get(nl, cfg->interface, &idx, &up);
-	if (ret == 0)
-		ret = nl_addr_dump(nl, idx, check_addr_cb, ctx);
-	nl_destroy(nl);
-	return ret;
+	if (c->state != CHECK_UNKNOWN && state > c->state)
+		c->state = state;
 }
 
 /* snprintf that appends and never runs past the end: a long line is cut, not overrun. */
@@ -140,128 +75,341 @@ static void check_append(char *buf, size_t size, size_t *len, const char *fmt, .
 		*len = *len + (size_t)n < size ? *len + (size_t)n : size - 1;
 }
 
-/* Do the routers hear about what is on the interface? */
-static void check_frr(const struct cfg *cfg, const struct check *cs, int *state, char *text,
-		      size_t size, size_t *tl)
-{
-	struct frr_view v;
-	size_t present = 0, originated = 0;
-	bool missing4 = false, missing6 = false;
-	int ret = frr_view_read(cfg, &v);
+#define TEXT(c, ...) check_append((c)->text, sizeof((c)->text), &(c)->tl, __VA_ARGS__)
+#define PERF(c, ...) check_append((c)->perf, sizeof((c)->perf), &(c)->pl, __VA_ARGS__)
 
+static void check_done(const struct hc_result *r, void *data)
+{
+	struct check_probe *p = data;
+
+	p->r = *r;
+	p->done = true;
+}
+
+/* Runs every probe at once, each with its own deadline. */
+static void check_probe_all(struct check *c)
+{
+	const struct cfg *cfg = c->cfg;
+	struct pollfd *pfds = calloc(cfg->nservices + 1, sizeof(*pfds));
+
+	for (size_t i = 0; i < cfg->nservices; i++) {
+		struct check_probe *p = &c->probes[i];
+		int ret =
+		    pfds ? hc_create(&p->hc, &cfg->services[i].probe, check_done, p) : -ENOMEM;
+
+		if (ret == 0)
+			ret = hc_start(p->hc);
+		if (ret < 0) {
+			p->r.status = HC_ERROR;
+			snprintf(p->r.why, sizeof(p->r.why), "cannot probe: %s", strerror(-ret));
+			p->done = true;
+		}
+		p->deadline_us = loop_now_us() + cfg->services[i].probe.timeout_ms * 1000ull;
+	}
+	for (;;) {
+		uint64_t now = loop_now_us(), wait = UINT64_MAX;
+		size_t n = 0;
+
+		for (size_t i = 0; i < cfg->nservices; i++) {
+			struct check_probe *p = &c->probes[i];
+
+			if (p->done)
+				continue;
+			if (now >= p->deadline_us) {
+				hc_expire(p->hc);
+				continue;
+			}
+			if (p->deadline_us - now < wait)
+				wait = p->deadline_us - now;
+			pfds[n].fd = hc_fd(p->hc);
+			pfds[n].events = POLLIN;
+			n++;
+		}
+		if (!n)
+			break;
+		if (poll(pfds, n, (int)((wait + 999) / 1000)) < 0 && errno != EINTR)
+			break;
+		for (size_t i = 0; i < cfg->nservices; i++)
+			if (!c->probes[i].done)
+				hc_process(c->probes[i].hc);
+	}
+	free(pfds);
+}
+
+static void check_addr_cb(const struct nl_addr *addr, void *data)
+{
+	struct check *c = data;
+	ssize_t i = cfg_addr_find(c->cfg, addr);
+
+	if (i >= 0) {
+		c->addrs[i].present = true;
+		return;
+	}
+	/* the same IPv6 address with another length: one address to the kernel */
+	for (size_t k = 0; k < c->cfg->naddrs; k++) {
+		const struct nl_addr *a = &c->cfg->addrs[k].addr;
+
+		if (a->family == AF_INET6 && addr->family == AF_INET6 &&
+		    !memcmp(&a->u.v6, &addr->u.v6, sizeof(a->u.v6))) {
+			c->addrs[k].conflict = true;
+			c->addrs[k].other = *addr;
+		}
+	}
+}
+
+static void check_interface(struct check *c)
+{
+	const struct cfg *cfg = c->cfg;
+	struct nl_link l;
+	struct nl *nl;
+	int ret;
+
+	ret = nl_create(&nl);
+	if (ret == 0) {
+		ret = nl_link_get(nl, cfg->interface, 0, &l);
+		if (ret == 0)
+			ret = nl_addr_dump(nl, l.ifindex, check_addr_cb, c);
+		nl_destroy(nl);
+	}
+	if (ret == -ENODEV) {
+		TEXT(c, "interface %s missing; ", cfg->interface);
+		check_raise(c, CHECK_WARNING);
+	} else if (ret < 0) {
+		TEXT(c, "cannot read %s: %s; ", cfg->interface, strerror(-ret));
+		c->state = CHECK_UNKNOWN;
+	}
+}
+
+/* Is the agent there to watch what is announced? */
+static void check_agent(struct check *c, const char *state_dir)
+{
+	struct state st;
+	unsigned line;
+	size_t present = 0;
+	long pid;
+	int ret = state_lock_holder(state_dir, &pid);
+
+	for (size_t i = 0; i < c->cfg->naddrs; i++)
+		present += c->addrs[i].present;
+	if (ret < 0) {
+		TEXT(c, "agent state unknown (%s/lock: %s); ", state_dir, strerror(-ret));
+		check_raise(c, CHECK_WARNING);
+		return;
+	}
+	if (ret == 0) {
+		if (present)
+			TEXT(c,
+			     "agent not running: %zu address%s announced with nothing watching "
+			     "them; ",
+			     present, present == 1 ? "" : "es");
+		else
+			TEXT(c, "agent not running; ");
+		check_raise(c, CHECK_WARNING);
+		return;
+	}
+	ret = state_read(state_dir, &st, &line);
+	if (ret == 0 && time(NULL) - st.written > CHECK_STATE_STALE_S) {
+		TEXT(c, "agent (pid %ld) has not written its state for %lld s: hung?; ", pid,
+		     (long long)(time(NULL) - st.written));
+		check_raise(c, CHECK_WARNING);
+	} else if (ret < 0) {
+		TEXT(c, "agent (pid %ld) state unreadable (%s); ", pid, strerror(-ret));
+		check_raise(c, CHECK_WARNING);
+	}
+	if (ret == 0)
+		state_free(&st);
+}
+
+static void check_listen_cb(const struct nl_sock *s, void *data)
+{
+	struct check *c = data;
+
+	for (size_t i = 0; i < c->cfg->naddrs; i++) {
+		c->addrs[i].udp |=
+		    nl_sock_accepts(s, IPPROTO_UDP, &c->cfg->addrs[i].addr, CHECK_DNS_PORT);
+		c->addrs[i].tcp |=
+		    nl_sock_accepts(s, IPPROTO_TCP, &c->cfg->addrs[i].addr, CHECK_DNS_PORT);
+	}
+}
+
+/* Clients reach port 53 on the service address: an address announced where nothing
+ * listens black-holes every client that routes here. */
+static void check_listeners(struct check *c)
+{
+	char buf[NL_ADDRSTRLEN];
+	int ret = nl_listeners(check_listen_cb, c);
+
+	if (ret < 0) {
+		TEXT(c, "; sockets not checked: %s", strerror(-ret));
+		check_raise(c, CHECK_WARNING);
+		return;
+	}
+	for (size_t i = 0; i < c->cfg->naddrs; i++) {
+		const struct check_addr *a = &c->addrs[i];
+
+		if (a->udp && a->tcp)
+			continue;
+		TEXT(c, "; nothing listens on %s port 53 (%s)%s",
+		     nl_addr_str(&c->cfg->addrs[i].addr, buf, sizeof(buf)),
+		     !a->udp && !a->tcp ? "udp, tcp"
+		     : a->udp		? "tcp"
+					: "udp",
+		     a->present ? ": announced and black-holing" : "");
+		check_raise(c, a->present ? CHECK_CRITICAL : CHECK_WARNING);
+	}
+}
+
+/* Do the routers hear about what is on the interface? */
+static void check_frr(struct check *c)
+{
+	const struct cfg *cfg = c->cfg;
+	struct frr_opts o = {.vtysh = cfg->vtysh,
+			     .pathspace = cfg->frr_pathspace,
+			     .deadline_us = loop_now_us() + CHECK_FRR_BUDGET_US};
+	size_t present = 0, originated = 0;
+	struct frr_view v;
+	char buf[NL_ADDRSTRLEN];
+	int ret;
+
+	for (size_t i = 0; i < cfg->naddrs; i++) {
+		o.want4 |= cfg->addrs[i].addr.family == AF_INET;
+		o.want6 |= cfg->addrs[i].addr.family == AF_INET6;
+	}
+	ret = frr_view_read(&o, &v);
 	if (ret == -ENOENT) {
-		check_append(text, size, tl, "; FRR not checked (no %s)", cfg->vtysh);
+		TEXT(c, "; FRR not checked: vtysh not found (%s)", cfg->vtysh);
+		check_raise(c, CHECK_WARNING);
 		return;
 	}
 	if (ret < 0) {
-		check_append(text, size, tl, "; FRR not checked: %s", strerror(-ret));
+		TEXT(c, "; FRR not checked: %s", strerror(-ret));
+		check_raise(c, CHECK_WARNING);
 		return;
 	}
-	for (size_t i = 0; i < cfg->nservices; i++) {
-		for (size_t j = 0; j < cfg->services[i].naddrs; j++) {
-			const struct nl_addr *a = &cfg->services[i].addrs[j];
-			bool asked = a->family == AF_INET ? v.asked4 : v.asked6;
-			char buf[NL_ADDRSTRLEN];
+	for (size_t k = 0; k < v.noriginated; k++) {
+		ssize_t i = cfg_addr_find(cfg, &v.originated[k]);
 
-			if (!cs[i].is_present[j] || !asked)
-				continue;
-			present++;
-			if (v.originated[i * CFG_MAX_ADDRS + j]) {
-				originated++;
-				continue;
-			}
-			if (a->family == AF_INET)
-				missing4 = true;
-			else
-				missing6 = true;
-			check_append(text, size, tl,
-				     "; %s on %s but not originated by %s: check 'redistribute "
-				     "connected' and its route-map",
-				     nl_addr_str(a, buf, sizeof(buf)), cfg->interface,
-				     a->family == AF_INET ? "ospfd" : "ospf6d");
-		}
+		if (i >= 0)
+			c->addrs[i].originated = true;
 	}
-	if (missing4 || missing6 || v.error[0] || v.full4 == 0 || v.full6 == 0)
-		if (*state < CHECK_WARNING)
-			*state = CHECK_WARNING;
+	for (size_t i = 0; i < cfg->naddrs; i++) {
+		const struct nl_addr *a = &cfg->addrs[i].addr;
+
+		if (!c->addrs[i].present || !(a->family == AF_INET ? v.asked4 : v.asked6))
+			continue;
+		present++;
+		if (c->addrs[i].originated) {
+			originated++;
+			continue;
+		}
+		check_raise(c, CHECK_WARNING);
+		TEXT(c,
+		     "; %s on %s but not originated by %s: check 'redistribute connected' and its "
+		     "route-map",
+		     nl_addr_str(a, buf, sizeof(buf)), cfg->interface,
+		     a->family == AF_INET ? "ospfd" : "ospf6d");
+	}
+	if (v.error[0] || v.full4 == 0 || v.full6 == 0)
+		check_raise(c, CHECK_WARNING);
 	if (v.error[0])
-		check_append(text, size, tl, "; FRR: %s", v.error);
+		TEXT(c, "; FRR: %s", v.error);
 	if (v.full4 == 0)
-		check_append(text, size, tl, "; no Full OSPFv2 neighbour: nobody hears us");
+		TEXT(c, "; no Full OSPFv2 neighbour: nobody hears us");
 	if (v.full6 == 0)
-		check_append(text, size, tl, "; no Full OSPFv3 neighbour: nobody hears us");
+		TEXT(c, "; no Full OSPFv3 neighbour: nobody hears us");
 	if (v.asked4 || v.asked6) {
-		check_append(text, size, tl, "; FRR originates %zu/%zu", originated, present);
+		TEXT(c, "; FRR originates %zu/%zu", originated, present);
 		if (v.full4 > 0)
-			check_append(text, size, tl, ", %d OSPFv2", v.full4);
+			TEXT(c, ", %d OSPFv2", v.full4);
 		if (v.full6 > 0)
-			check_append(text, size, tl, ", %d OSPFv3", v.full6);
+			TEXT(c, ", %d OSPFv3", v.full6);
 		if (v.full4 > 0 || v.full6 > 0)
-			check_append(text, size, tl, " Full neighbour%s",
-				     v.full4 + v.full6 > 1 ? "s" : "");
+			TEXT(c, " Full neighbour%s", v.full4 + v.full6 > 1 ? "s" : "");
 	}
 	frr_view_free(&v);
 }
 
-int agent_check_once(const struct cfg *cfg, FILE *out)
+static void check_services(struct check *c)
 {
-	static const char *const names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
-	struct check *cs = calloc(cfg->nservices, sizeof(*cs));
-	char text[4096] = "", perf[2048] = "";
-	size_t tl = 0, pl = 0;
-	struct stat st;
-	int state = CHECK_OK, ret;
+	const struct cfg *cfg = c->cfg;
+	char buf[NL_ADDRSTRLEN], obuf[NL_ADDRSTRLEN];
 
-	if (!cs) {
-		fprintf(out, "ANYCAST UNKNOWN - out of memory\n");
-		return CHECK_UNKNOWN;
-	}
-	check_probe_all(cs, cfg);
-	ret = check_interface(cfg, cs);
-	if (ret == -ENODEV) {
-		check_append(text, sizeof(text), &tl, "interface %s missing; ", cfg->interface);
-		state = CHECK_WARNING;
-	} else if (ret < 0) {
-		check_append(text, sizeof(text), &tl, "cannot read %s: %s; ", cfg->interface,
-			     strerror(-ret));
-		state = CHECK_UNKNOWN;
-	}
-	if (stat(cfg->maintenance_file, &st) == 0) {
-		check_append(text, sizeof(text), &tl, "maintenance (%s exists): withdrawn; ",
-			     cfg->maintenance_file);
-		if (state < CHECK_WARNING)
-			state = CHECK_WARNING;
-	}
 	for (size_t i = 0; i < cfg->nservices; i++) {
 		const struct cfg_service *s = &cfg->services[i];
-		const struct check *c = &cs[i];
-		int svc_state = CHECK_OK;
+		const struct hc_result *r = &c->probes[i].r;
+		size_t present = 0;
 
-		if (c->r.status != HC_OK)
-			svc_state = CHECK_CRITICAL;
-		else if (c->present < s->naddrs)
-			svc_state = CHECK_WARNING;
-		if (svc_state > state && state != CHECK_UNKNOWN)
-			state = svc_state;
-		if (c->r.status == HC_OK)
-			check_append(text, sizeof(text), &tl, "%s%s: healthy (%llu ms)",
-				     i ? "; " : "", s->name,
-				     (unsigned long long)(c->r.rtt_us / 1000u));
+		for (size_t j = s->first; j < s->first + s->naddrs; j++)
+			present += c->addrs[j].present;
+		if (r->status != HC_OK)
+			check_raise(c, CHECK_CRITICAL);
+		else if (present < s->naddrs)
+			check_raise(c, CHECK_WARNING);
+		if (r->status == HC_OK)
+			TEXT(c, "%s%s: healthy (%llu ms)", i ? "; " : "", s->name,
+			     (unsigned long long)(r->rtt_us / 1000u));
 		else
-			check_append(text, sizeof(text), &tl, "%s%s: FAILED (%s)", i ? "; " : "",
-				     s->name, c->r.why);
-		check_append(text, sizeof(text), &tl, ", %zu/%zu addresses on %s", c->present,
-			     s->naddrs, cfg->interface);
-		check_append(
-		    perf, sizeof(perf), &pl, "%s%s_rtt=%llu.%06llus;;;0 %s_addresses=%zu;;;0;%zu",
-		    i ? " " : "", s->name, (unsigned long long)(c->r.rtt_us / 1000000u),
-		    (unsigned long long)(c->r.rtt_us % 1000000u), s->name, c->present, s->naddrs);
+			TEXT(c, "%s%s: FAILED (%s)", i ? "; " : "", s->name, r->why);
+		TEXT(c, ", %zu/%zu addresses on %s", present, s->naddrs, cfg->interface);
+		for (size_t j = s->first; j < s->first + s->naddrs; j++)
+			if (c->addrs[j].conflict)
+				TEXT(c, ", %s held as %s (conflict)",
+				     nl_addr_str(&cfg->addrs[j].addr, buf, sizeof(buf)),
+				     nl_addr_str(&c->addrs[j].other, obuf, sizeof(obuf)));
+		/* a failed probe has no round trip: U, not the time it took to fail */
+		if (r->status == HC_OK)
+			PERF(c, "%s%s_rtt=%llu.%06llus;;;0", i ? " " : "", s->name,
+			     (unsigned long long)(r->rtt_us / 1000000u),
+			     (unsigned long long)(r->rtt_us % 1000000u));
+		else
+			PERF(c, "%s%s_rtt=U", i ? " " : "", s->name);
+		PERF(c, " %s_addresses=%zu;;;0;%zu", s->name, present, s->naddrs);
 	}
+}
+
+int oneshot_check(const struct cfg *cfg, const char *state_dir, FILE *out)
+{
+	static const char *const names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+	struct check *c = calloc(1, sizeof(*c));
+	struct stat st;
+	int state;
+
+	if (c) {
+		c->probes = calloc(cfg->nservices + 1, sizeof(*c->probes));
+		c->addrs = calloc(cfg->naddrs + 1, sizeof(*c->addrs));
+	}
+	if (!c || !c->probes || !c->addrs) {
+		fprintf(out, "ANYCAST UNKNOWN - out of memory\n");
+		state = CHECK_UNKNOWN;
+		goto out;
+	}
+	c->cfg = cfg;
+	if (!cfg->nservices) {
+		fprintf(out, "ANYCAST UNKNOWN - not configured: no [service NAME] section, nothing "
+			     "to check\n");
+		state = CHECK_UNKNOWN;
+		goto out;
+	}
+	check_probe_all(c);
+	check_interface(c);
+	check_agent(c, state_dir);
+	if (stat(cfg->maintenance_file, &st) == 0) {
+		TEXT(c, "maintenance (%s exists): withdrawn; ", cfg->maintenance_file);
+		check_raise(c, CHECK_WARNING);
+	}
+	check_services(c);
+	check_listeners(c);
 	if (cfg->frr_check)
-		check_frr(cfg, cs, &state, text, sizeof(text), &tl);
-	fprintf(out, "ANYCAST %s - %s | %s\n", names[state], text, perf);
-	for (size_t i = 0; i < cfg->nservices; i++)
-		hc_destroy(cs[i].hc);
-	free(cs);
+		check_frr(c);
+	state = c->state;
+	fprintf(out, "ANYCAST %s - %s | %s\n", names[state], c->text, c->perf);
+out:
+	for (size_t i = 0; c && c->probes && i < cfg->nservices; i++)
+		hc_destroy(c->probes[i].hc);
+	if (c) {
+		free(c->probes);
+		free(c->addrs);
+	}
+	free(c);
 	return state;
 }

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+/* config: one table of keys (as systemd's conf-parser has), inih's stream parser with our own
+ * line reader, and whole-file checks once every section is read. */
 #include "agent/config.h"
 
 #include <arpa/inet.h>
@@ -11,164 +13,126 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include "agent/config-int.h"
 #include "agent/log.h"
 
-/* Keys of a [service NAME] section, as bits for "set twice" and "missing" checks. */
-enum {
-	K_ADDRESSES = 1 << 0,
-	K_RESOLVER = 1 << 1,
-	K_QUERY = 1 << 2,
-	K_EXPECT = 1 << 3,
-	K_INTERVAL = 1 << 4,
-	K_TIMEOUT = 1 << 5,
-	K_RISE = 1 << 6,
-	K_FALL = 1 << 7,
-	/* [agent] */
-	K_INTERFACE = 1 << 8,
-	K_CREATE = 1 << 9,
-	K_MAINT = 1 << 10,
-	K_WITHDRAW = 1 << 11,
-	K_LOGLEVEL = 1 << 12,
-	K_DRAIN = 1 << 13,
-	K_FRRCHECK = 1 << 14,
-	K_VTYSH = 1 << 15,
-	K_PATHSPACE = 1 << 16,
-	K_TRANSPORT = 1 << 17,
-	K_RETRY = 1 << 18,
-};
-
-struct cfg_key {
-	const char *name;
-	unsigned bit;
-	bool service; /* a [service NAME] key, else an [agent] key */
-};
+#define AGENT(f)                                                                                   \
+	.service = false, .offset = offsetof(struct cfg, f), .size = sizeof(((struct cfg *)0)->f)
+#define SERVICE(f)                                                                                 \
+	.service = true, .offset = offsetof(struct cfg_service, f),                                \
+	.size = sizeof(((struct cfg_service *)0)->f)
 
 static const struct cfg_key cfg_keys[] = {
-    {"addresses", K_ADDRESSES, true},
-    {"resolver", K_RESOLVER, true},
-    {"query", K_QUERY, true},
-    {"expect_rcode", K_EXPECT, true},
-    {"interval_ms", K_INTERVAL, true},
-    {"timeout_ms", K_TIMEOUT, true},
-    {"rise", K_RISE, true},
-    {"fall", K_FALL, true},
-    {"interface", K_INTERFACE, false},
-    {"create_interface", K_CREATE, false},
-    {"maintenance_file", K_MAINT, false},
-    {"withdraw_on_exit", K_WITHDRAW, false},
-    {"log_level", K_LOGLEVEL, false},
-    {"drain_ms", K_DRAIN, false},
-    {"frr_check", K_FRRCHECK, false},
-    {"vtysh", K_VTYSH, false},
-    {"frr_pathspace", K_PATHSPACE, false},
-    {"transport", K_TRANSPORT, true},
-    {"retry_ms", K_RETRY, true},
+    {.name = "interface", AGENT(interface), .parse = cfg_p_ifname, .def = "anycast0"},
+    {.name = "create_interface", AGENT(create_interface), .parse = cfg_p_bool, .def = "yes"},
+    {.name = "maintenance_file",
+     AGENT(maintenance_file),
+     .parse = cfg_p_path,
+     .def = "/etc/anycast-agent/maintenance"},
+    {.name = "withdraw_on_exit", AGENT(withdraw_on_exit), .parse = cfg_p_bool, .def = "yes"},
+    {.name = "drain_ms", AGENT(drain_ms), .parse = cfg_p_uint, .max = 10000, .def = "500"},
+    {.name = "frr_check", AGENT(frr_check), .parse = cfg_p_bool, .def = "yes"},
+    {.name = "vtysh", AGENT(vtysh), .parse = cfg_p_path, .def = "/usr/bin/vtysh"},
+    {.name = "frr_pathspace", AGENT(frr_pathspace), .parse = cfg_p_pathspace, .def = ""},
+    {.name = "log_level", AGENT(log_level), .parse = cfg_p_loglevel, .def = "info"},
+    {.name = "addresses", SERVICE(first), .parse = cfg_p_addresses, .repeat = true},
+    {.name = "resolver", SERVICE(probe.server), .parse = cfg_p_resolver, .def = "127.0.0.1@53"},
+    {.name = "query", SERVICE(probe), .parse = cfg_p_query},
+    {.name = "expect_rcode", SERVICE(probe.rcode_ok), .parse = cfg_p_expect, .def = "NOERROR"},
+    {.name = "interval_ms",
+     SERVICE(interval_ms),
+     .parse = cfg_p_uint,
+     .min = 10,
+     .max = 3600000,
+     .def = "100"},
+    {.name = "timeout_ms",
+     SERVICE(probe.timeout_ms),
+     .parse = cfg_p_uint,
+     .min = 10,
+     .max = 10000,
+     .def = "100"},
+    {.name = "rise", SERVICE(rise), .parse = cfg_p_uint, .min = 1, .max = 1000, .def = "3"},
+    {.name = "fall", SERVICE(fall), .parse = cfg_p_uint, .min = 1, .max = 1000, .def = "2"},
+    {.name = "retry_ms", SERVICE(retry_ms), .parse = cfg_p_uint, .max = 60000, .def = "10"},
+    {.name = "transport", SERVICE(probe.tcp), .parse = cfg_p_transport, .def = "tcp"},
 };
 
-#define KEY_LINES 19
-_Static_assert(sizeof(cfg_keys) / sizeof(cfg_keys[0]) == KEY_LINES, "one line slot per key");
+#define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+_Static_assert(NKEYS == CFG_NKEYS, "CFG_NKEYS counts the keys");
 
-struct cfg_svc_state {
-	unsigned seen;
-	unsigned key_line[KEY_LINES];
-};
-
-struct cfg_parser {
-	const char *fname;
-	const char *p; /* the rest of the text */
-	unsigned line;
-	struct cfg *cfg;
-	struct cfg_errors *errs;
-	bool nomem;
-	/* The section the current line is in: the agent, a service, or none (bad header). */
-	enum { SEC_NONE, SEC_AGENT, SEC_SERVICE, SEC_BAD } sec;
-	struct cfg_svc_state agent_state, *svc_state;
-	size_t cur; /* index of the current service */
-	unsigned agent_line;
-	unsigned addr_line[CFG_MAX_SERVICES];
-};
-
-static void cfg_error(struct cfg_parser *ps, unsigned line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void cfg_error(struct cfg_parser *ps, unsigned line, const char *fmt, ...)
+static void cfg_msg(struct cfg_parser *ps, unsigned line, bool warning, const char *fmt, va_list ap)
 {
 	struct cfg_errors *e = ps->errs;
+	struct cfg_msg *m;
 	char text[256];
-	va_list ap;
 
 	if (e->n > CFG_MAX_ERRORS)
 		return;
-	if (e->n == CFG_MAX_ERRORS) {
-		snprintf(e->msg[e->n++], sizeof(e->msg[0]), "%s: too many errors, giving up",
-			 ps->fname);
+	m = &e->msg[e->n++];
+	if (e->n > CFG_MAX_ERRORS) {
+		*m = (struct cfg_msg){.line = 0, .warning = false};
+		e->nerrors++;
+		snprintf(m->text, sizeof(m->text), "%s: too many errors, giving up", ps->fname);
 		return;
 	}
-	va_start(ap, fmt);
+	m->line = line;
+	m->warning = warning;
+	e->nerrors += !warning;
 	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	if (line)
-		snprintf(e->msg[e->n++], sizeof(e->msg[0]), "%s:%u: %s", ps->fname, line, text);
+		snprintf(m->text, sizeof(m->text), "%s:%u: %s%s", ps->fname, line,
+			 warning ? "warning: " : "", text);
 	else
-		snprintf(e->msg[e->n++], sizeof(e->msg[0]), "%s: %s", ps->fname, text);
+		snprintf(m->text, sizeof(m->text), "%s: %s%s", ps->fname,
+			 warning ? "warning: " : "", text);
 }
 
-/* Whole decimal numbers only: no sign, no spaces, no hex, no trailing text. */
-static int cfg_uint(const char *s, unsigned long min, unsigned long max, unsigned *out)
+void cfg_error(struct cfg_parser *ps, unsigned line, const char *fmt, ...)
 {
-	char *end;
-	unsigned long v;
+	va_list ap;
 
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -ERANGE;
-	*out = (unsigned)v;
-	return 0;
+	va_start(ap, fmt);
+	cfg_msg(ps, line, false, fmt, ap);
+	va_end(ap);
 }
 
-static int cfg_bool(const char *s, bool *out)
+void cfg_warning(struct cfg_parser *ps, unsigned line, const char *fmt, ...)
 {
-	static const char *const yes[] = {"yes", "true", "on", "1"};
-	static const char *const no[] = {"no", "false", "off", "0"};
+	va_list ap;
 
-	for (size_t i = 0; i < 4; i++) {
-		if (!strcasecmp(s, yes[i]))
-			return *out = true, 0;
-		if (!strcasecmp(s, no[i]))
-			return *out = false, 0;
+	va_start(ap, fmt);
+	cfg_msg(ps, line, true, fmt, ap);
+	va_end(ap);
+}
+
+/* Line order, whole-file messages last; stable, so one line's messages keep their order. */
+static void cfg_sort_msgs(struct cfg_errors *e)
+{
+	for (size_t i = 1; i < e->n; i++) {
+		struct cfg_msg m = e->msg[i];
+		unsigned key = m.line ? m.line : UINT_MAX;
+		size_t j = i;
+
+		for (; j > 0 && (e->msg[j - 1].line ? e->msg[j - 1].line : UINT_MAX) > key; j--)
+			e->msg[j] = e->msg[j - 1];
+		e->msg[j] = m;
 	}
-	return -EINVAL;
 }
 
-static void cfg_service_defaults(struct cfg_service *s)
+/* Every key of one section at its default; the table's defaults always parse. */
+static void cfg_defaults(struct cfg_parser *ps, bool service, void *base)
 {
-	snprintf(s->probe.server, sizeof(s->probe.server), "127.0.0.1@53");
-	s->probe.rcode_ok = 1u << 0; /* NOERROR */
-	s->probe.timeout_ms = 100;
-	s->interval_ms = 100;
-	s->rise = 3;
-	s->fall = 2;
-	s->retry_ms = 10;
-	s->probe.tcp = true;
-}
+	unsigned line = ps->line;
 
-static bool cfg_valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= CFG_NAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
-			return false;
-	return true;
+	ps->line = 0;
+	for (size_t i = 0; i < NKEYS; i++)
+		if (cfg_keys[i].service == service && cfg_keys[i].def)
+			cfg_keys[i].parse(ps, &cfg_keys[i], cfg_keys[i].def,
+					  (char *)base + cfg_keys[i].offset);
+	ps->line = line;
 }
 
 static void cfg_section(struct cfg_parser *ps, const char *name)
@@ -212,19 +176,19 @@ static void cfg_section(struct cfg_parser *ps, const char *name)
 		cfg_error(ps, ps->line, "too many services (at most %d)", CFG_MAX_SERVICES);
 		return;
 	}
-	s = &cfg->services[cfg->nservices];
+	s = &cfg->services[cfg->nservices++];
 	memset(s, 0, sizeof(*s));
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->line = ps->line;
-	cfg_service_defaults(s);
-	ps->cur = cfg->nservices++;
-	ps->svc_state[ps->cur] = (struct cfg_svc_state){0};
+	s->first = cfg->naddrs;
+	memset(ps->svc_keys[cfg->nservices - 1], 0, sizeof(ps->svc_keys[0]));
+	cfg_defaults(ps, true, s);
 	ps->sec = SEC_SERVICE;
 }
 
 /* inih's reader: one call per line, so it counts lines (this inih does not pass them to the
- * handler), sees section headers even when no key follows, and strips leading blanks so an
- * indented line is never taken for a multi-line continuation of the previous value. */
+ * handler), sees section headers even when no key follows, and strips leading white space
+ * (\f and \v too) so that no line is ever taken for a continuation of the previous value. */
 static char *cfg_reader(char *str, int num, void *stream)
 {
 	struct cfg_parser *ps = stream;
@@ -242,7 +206,7 @@ static char *cfg_reader(char *str, int num, void *stream)
 		start += 3;
 		len -= 3;
 	}
-	while (len && (*start == ' ' || *start == '\t')) {
+	while (len && *start != '\n' && isspace((unsigned char)*start)) {
 		start++;
 		len--;
 	}
@@ -272,275 +236,12 @@ static char *cfg_reader(char *str, int num, void *stream)
 	return str;
 }
 
-static const struct cfg_key *cfg_key_find(const char *name)
-{
-	for (size_t i = 0; i < sizeof(cfg_keys) / sizeof(cfg_keys[0]); i++)
-		if (!strcmp(cfg_keys[i].name, name))
-			return &cfg_keys[i];
-	return NULL;
-}
-
-static int cfg_key_index(unsigned bit)
-{
-	return __builtin_ctz(bit);
-}
-
-static void cfg_addresses(struct cfg_parser *ps, struct cfg_service *s, const char *value)
-{
-	char buf[1024], *tok, *save;
-	size_t ntok = 0;
-
-	snprintf(buf, sizeof(buf), "%s", value);
-	for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
-		struct nl_addr a;
-
-		ntok++;
-		if (nl_addr_parse(tok, &a) < 0) {
-			cfg_error(ps, ps->line,
-				  "'%s' is not an IPv4 or IPv6 address with an optional /prefix",
-				  tok);
-			continue;
-		}
-		for (size_t i = 0; i < s->naddrs; i++) {
-			if (nl_addr_equal(&s->addrs[i], &a)) {
-				cfg_error(ps, ps->line, "address %s listed twice", tok);
-				goto next;
-			}
-		}
-		if (s->naddrs == CFG_MAX_ADDRS) {
-			cfg_error(ps, ps->line, "too many addresses (at most %d per service)",
-				  CFG_MAX_ADDRS);
-			return;
-		}
-		s->addrs[s->naddrs++] = a;
-next:;
-	}
-	if (ntok == 0)
-		cfg_error(ps, ps->line, "addresses: no address given");
-}
-
-static void cfg_resolver(struct cfg_parser *ps, struct cfg_service *s, const char *value)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *at = strchr(value, '@');
-	size_t hlen = at ? (size_t)(at - value) : strlen(value);
-	unsigned port = 53;
-	unsigned char bin[sizeof(struct in6_addr)];
-
-	if (hlen == 0 || hlen >= sizeof(host))
-		goto bad;
-	memcpy(host, value, hlen);
-	host[hlen] = '\0';
-	if (inet_pton(AF_INET, host, bin) != 1 && inet_pton(AF_INET6, host, bin) != 1)
-		goto bad;
-	if (at && cfg_uint(at + 1, 1, 65535, &port) < 0)
-		goto bad;
-	snprintf(s->probe.server, sizeof(s->probe.server), "%s@%u", host, port);
-	return;
-bad:
-	cfg_error(ps, ps->line, "resolver '%s' is not ADDRESS[@PORT] (e.g. 127.0.0.1@53 or ::1)",
-		  value);
-}
-
-static bool cfg_valid_qname(const char *name)
-{
-	size_t n = strlen(name), label = 0;
-
-	if (!strcmp(name, "."))
-		return true;
-	if (n == 0 || n > 254 || (n == 254 && name[n - 1] != '.'))
-		return false;
-	for (const char *c = name; *c; c++) {
-		if (*c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-		} else if (++label > 63 || (unsigned char)*c <= ' ' || *c == '\\') {
-			return false;
-		}
-	}
-	return true;
-}
-
-static void cfg_query(struct cfg_parser *ps, struct cfg_service *s, const char *value)
-{
-	char buf[HC_QNAME_MAX + 32], *name, *type, *extra, *save;
-	int qtype = 1; /* A */
-
-	snprintf(buf, sizeof(buf), "%s", value);
-	name = strtok_r(buf, " \t", &save);
-	type = strtok_r(NULL, " \t", &save);
-	extra = strtok_r(NULL, " \t", &save);
-	if (!name || extra || !cfg_valid_qname(name)) {
-		cfg_error(ps, ps->line, "query '%s' is not 'NAME [TYPE]' with a valid DNS name",
-			  value);
-		return;
-	}
-	if (type && (qtype = hc_qtype_parse(type)) < 0) {
-		cfg_error(ps, ps->line, "query type '%s' is unknown (e.g. A, AAAA, TXT, TYPE65)",
-			  type);
-		return;
-	}
-	snprintf(s->probe.qname, sizeof(s->probe.qname), "%s%s", name,
-		 name[strlen(name) - 1] == '.' ? "" : ".");
-	s->probe.qtype = qtype;
-}
-
-static void cfg_expect(struct cfg_parser *ps, struct cfg_service *s, const char *value)
-{
-	char buf[256], *tok, *save;
-	uint32_t mask = 0;
-
-	snprintf(buf, sizeof(buf), "%s", value);
-	for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
-		int rc = hc_rcode_parse(tok);
-
-		if (rc < 0) {
-			cfg_error(ps, ps->line, "expect_rcode: '%s' is not an rcode (e.g. NOERROR)",
-				  tok);
-			return;
-		}
-		/* libunbound turns every other upstream rcode into SERVFAIL. */
-		if (rc != 0 && rc != 3) {
-			cfg_error(ps, ps->line,
-				  "expect_rcode: %s cannot be seen through libunbound: use NOERROR "
-				  "and/or NXDOMAIN",
-				  tok);
-			return;
-		}
-		mask |= 1u << rc;
-	}
-	if (!mask) {
-		cfg_error(ps, ps->line, "expect_rcode: no rcode given");
-		return;
-	}
-	s->probe.rcode_ok = mask;
-}
-
-static void cfg_number(struct cfg_parser *ps, const char *key, const char *value, unsigned long min,
-		       unsigned long max, unsigned *out)
-{
-	if (cfg_uint(value, min, max, out) < 0)
-		cfg_error(ps, ps->line, "%s = %s: expected a whole number from %lu to %lu", key,
-			  value, min, max);
-}
-
-static void cfg_agent_key(struct cfg_parser *ps, const struct cfg_key *k, const char *value)
-{
-	struct cfg *cfg = ps->cfg;
-	bool *flag;
-	int level;
-
-	switch (k->bit) {
-	case K_INTERFACE:
-		if (!*value || strlen(value) >= IFNAMSIZ || strpbrk(value, "/ \t:") ||
-		    !strcmp(value, ".") || !strcmp(value, ".."))
-			cfg_error(ps, ps->line,
-				  "interface '%s' is not a valid interface name (1-%d characters, "
-				  "no '/', ':' or spaces)",
-				  value, IFNAMSIZ - 1);
-		else
-			snprintf(cfg->interface, sizeof(cfg->interface), "%s", value);
-		break;
-	case K_CREATE:
-	case K_WITHDRAW:
-	case K_FRRCHECK:
-		flag = k->bit == K_CREATE     ? &cfg->create_interface
-		       : k->bit == K_WITHDRAW ? &cfg->withdraw_on_exit
-					      : &cfg->frr_check;
-		if (cfg_bool(value, flag) < 0)
-			cfg_error(ps, ps->line, "%s = %s: expected yes or no", k->name, value);
-		break;
-	case K_VTYSH:
-		if (value[0] != '/' || strlen(value) >= sizeof(cfg->vtysh))
-			cfg_error(ps, ps->line, "vtysh '%s' must be an absolute path", value);
-		else
-			snprintf(cfg->vtysh, sizeof(cfg->vtysh), "%s", value);
-		break;
-	case K_PATHSPACE:
-		if (!cfg_valid_name(value))
-			cfg_error(
-			    ps, ps->line,
-			    "frr_pathspace '%s' must be 1-%d letters, digits, '_', '.' or '-'",
-			    value, CFG_NAME_MAX - 1);
-		else
-			snprintf(cfg->frr_pathspace, sizeof(cfg->frr_pathspace), "%s", value);
-		break;
-	default:
-		/* a key in cfg_keys[] without a case here is a bug, not a user error */
-		cfg_error(ps, ps->line, "'%s' is not handled (bug)", k->name);
-		break;
-	case K_MAINT:
-		if (value[0] != '/' || strlen(value) >= sizeof(cfg->maintenance_file))
-			cfg_error(ps, ps->line, "maintenance_file '%s' must be an absolute path",
-				  value);
-		else
-			snprintf(cfg->maintenance_file, sizeof(cfg->maintenance_file), "%s", value);
-		break;
-	case K_DRAIN:
-		cfg_number(ps, k->name, value, 0, 10000, &cfg->drain_ms);
-		break;
-	case K_LOGLEVEL:
-		level = log_level_parse(value);
-		if (level < 0)
-			cfg_error(ps, ps->line,
-				  "log_level '%s' is unknown (debug, info, warning or error)",
-				  value);
-		else
-			cfg->log_level = level;
-		break;
-	}
-}
-
-static void cfg_service_key(struct cfg_parser *ps, const struct cfg_key *k, const char *value)
-{
-	struct cfg_service *s = &ps->cfg->services[ps->cur];
-
-	switch (k->bit) {
-	case K_ADDRESSES:
-		if (!ps->addr_line[ps->cur])
-			ps->addr_line[ps->cur] = ps->line;
-		cfg_addresses(ps, s, value);
-		break;
-	case K_RESOLVER:
-		cfg_resolver(ps, s, value);
-		break;
-	case K_QUERY:
-		cfg_query(ps, s, value);
-		break;
-	case K_EXPECT:
-		cfg_expect(ps, s, value);
-		break;
-	case K_INTERVAL:
-		cfg_number(ps, k->name, value, 10, 3600000, &s->interval_ms);
-		break;
-	case K_TIMEOUT:
-		cfg_number(ps, k->name, value, 10, 10000, &s->probe.timeout_ms);
-		break;
-	case K_RISE:
-		cfg_number(ps, k->name, value, 1, 1000, &s->rise);
-		break;
-	case K_FALL:
-		cfg_number(ps, k->name, value, 1, 1000, &s->fall);
-		break;
-	case K_RETRY:
-		cfg_number(ps, k->name, value, 0, 60000, &s->retry_ms);
-		break;
-	case K_TRANSPORT:
-		if (!strcmp(value, "tcp") || !strcmp(value, "udp"))
-			s->probe.tcp = value[0] == 't';
-		else
-			cfg_error(ps, ps->line, "transport '%s': expected udp or tcp", value);
-		break;
-	}
-}
-
 static int cfg_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct cfg_parser *ps = user;
-	const struct cfg_key *k;
-	struct cfg_svc_state *st;
-	int idx;
+	const struct cfg_key *k = NULL;
+	unsigned *set;
+	size_t i;
 
 	(void)section; /* the reader tracked it, with its line */
 	if (ps->sec == SEC_BAD)
@@ -549,59 +250,124 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
 		cfg_error(ps, ps->line, "'%s' is outside any section", name);
 		return 1;
 	}
-	k = cfg_key_find(name);
-	if (!k || k->service != (ps->sec == SEC_SERVICE)) {
+	for (i = 0; i < NKEYS && !k; i++)
+		if (!strcmp(cfg_keys[i].name, name) &&
+		    cfg_keys[i].service == (ps->sec == SEC_SERVICE))
+			k = &cfg_keys[i];
+	if (!k) {
 		cfg_error(ps, ps->line, "unknown key '%s' in [%s]", name,
 			  ps->sec == SEC_AGENT ? "agent" : "service");
 		return 1;
 	}
-	st = ps->sec == SEC_AGENT ? &ps->agent_state : &ps->svc_state[ps->cur];
-	idx = cfg_key_index(k->bit);
-	/* addresses may take several lines: 64 IPv6 addresses do not fit in one */
-	if ((st->seen & k->bit) && k->bit != K_ADDRESSES) {
-		cfg_error(ps, ps->line, "'%s' set twice (first on line %u)", name,
-			  st->key_line[idx]);
+	set = ps->sec == SEC_AGENT ? &ps->agent_keys[k - cfg_keys]
+				   : &ps->svc_keys[ps->cfg->nservices - 1][k - cfg_keys];
+	if (*set && !k->repeat) {
+		cfg_error(ps, ps->line, "'%s' set twice (first on line %u)", name, *set);
 		return 1;
 	}
-	st->seen |= k->bit;
-	st->key_line[idx] = ps->line;
+	if (!*set)
+		*set = ps->line;
 	if (!*value) {
 		cfg_error(ps, ps->line, "'%s' has an empty value", name);
 		return 1;
 	}
+	for (const char *c = value; *c; c++) {
+		if (iscntrl((unsigned char)*c) && *c != '\t') {
+			cfg_error(ps, ps->line, "'%s' contains a control character", name);
+			return 1;
+		}
+	}
 	if (ps->sec == SEC_AGENT)
-		cfg_agent_key(ps, k, value);
+		k->parse(ps, k, value, (char *)ps->cfg + k->offset);
 	else
-		cfg_service_key(ps, k, value);
+		k->parse(ps, k, value,
+			 (char *)&ps->cfg->services[ps->cfg->nservices - 1] + k->offset);
 	return 1;
+}
+
+static int cfg_addr_cmp(const struct nl_addr *a, const struct nl_addr *b, bool prefix)
+{
+	int ret;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	ret = memcmp(&a->u, &b->u, a->family == AF_INET ? sizeof(a->u.v4) : sizeof(a->u.v6));
+	if (ret || !prefix)
+		return ret;
+	return (int)a->prefixlen - (int)b->prefixlen;
+}
+
+static int cfg_sorted_cmp(const void *x, const void *y, void *data)
+{
+	const struct cfg *cfg = data;
+	const struct cfg_addr *a = &cfg->addrs[*(const size_t *)x];
+	const struct cfg_addr *b = &cfg->addrs[*(const size_t *)y];
+	int ret = cfg_addr_cmp(&a->addr, &b->addr, true);
+
+	return ret ? ret : (a->line > b->line) - (a->line < b->line);
+}
+
+ssize_t cfg_addr_find(const struct cfg *cfg, const struct nl_addr *a)
+{
+	size_t lo = 0, hi = cfg->naddrs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int ret = cfg_addr_cmp(&cfg->addrs[cfg->sorted[mid]].addr, a, true);
+
+		if (ret == 0)
+			return (ssize_t)cfg->sorted[mid];
+		if (ret < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static bool cfg_prefix_contains(const struct nl_addr *p, const struct nl_addr *a)
+{
+	const uint8_t *x = (const uint8_t *)&p->u, *y = (const uint8_t *)&a->u;
+	unsigned bits = p->prefixlen;
+
+	if (p->family != a->family)
+		return false;
+	for (; bits >= 8; bits -= 8)
+		if (*x++ != *y++)
+			return false;
+	return !bits || ((*x ^ *y) & (0xff << (8 - bits))) == 0;
+}
+
+static size_t cfg_key_index(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(cfg_keys[i].name, name))
+			return i;
+	return 0;
 }
 
 /* Probing an anycast address would test whichever instance answers, not this host's. */
 static void cfg_check_resolver(struct cfg_parser *ps, const struct cfg_service *s)
 {
-	char host[HC_SERVER_MAX], *at;
-	struct nl_addr r;
+	const struct sockaddr_storage *ss = &s->probe.server;
+	struct nl_addr r = {.family = ss->ss_family};
+	char buf[HC_SERVER_MAX];
 
-	snprintf(host, sizeof(host), "%s", s->probe.server);
-	at = strrchr(host, '@');
-	if (at)
-		*at = '\0';
-	if (nl_addr_parse(host, &r) < 0)
-		return;
-	for (size_t i = 0; i < ps->cfg->nservices; i++) {
-		const struct cfg_service *o = &ps->cfg->services[i];
+	if (r.family == AF_INET)
+		r.u.v4 = ((const struct sockaddr_in *)ss)->sin_addr;
+	else
+		r.u.v6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
+	for (size_t i = 0; i < ps->cfg->naddrs; i++) {
+		if (cfg_prefix_contains(&ps->cfg->addrs[i].addr, &r)) {
+			unsigned line =
+			    ps->svc_keys[s - ps->cfg->services][cfg_key_index("resolver")];
 
-		for (size_t j = 0; j < o->naddrs; j++) {
-			size_t len = r.family == AF_INET ? sizeof(r.u.v4) : sizeof(r.u.v6);
-
-			if (o->addrs[j].family == r.family && !memcmp(&o->addrs[j].u, &r.u, len)) {
-				cfg_error(
-				    ps, s->line,
-				    "[service %s] resolver %s is an anycast address: probe the "
-				    "host's own unicast or loopback address",
-				    s->name, host);
-				return;
-			}
+			cfg_error(
+			    ps, line ? line : s->line,
+			    "[service %s] resolver %s is an anycast address: probe the host's "
+			    "own unicast or loopback address",
+			    s->name, hc_server_str(ss, buf, sizeof(buf)));
+			return;
 		}
 	}
 }
@@ -610,34 +376,51 @@ static void cfg_check_resolver(struct cfg_parser *ps, const struct cfg_service *
 static void cfg_finish(struct cfg_parser *ps)
 {
 	struct cfg *cfg = ps->cfg;
+	size_t ti = cfg_key_index("timeout_ms"), ii = cfg_key_index("interval_ms");
 
 	if (cfg->nservices == 0)
-		cfg_error(ps, 0, "no [service NAME] section: nothing to announce");
+		cfg_warning(ps, 0,
+			    "no [service NAME] section: nothing will be announced until one is "
+			    "added and the agent reloaded");
 	for (size_t i = 0; i < cfg->nservices; i++) {
 		struct cfg_service *s = &cfg->services[i];
-		unsigned seen = ps->svc_state[i].seen;
+		unsigned *set = ps->svc_keys[i];
 
-		if (!(seen & K_ADDRESSES))
-			cfg_error(ps, s->line, "[service %s] has no 'addresses'", s->name);
-		if (!(seen & K_QUERY))
-			cfg_error(ps, s->line, "[service %s] has no 'query'", s->name);
-		for (size_t j = 0; j < s->naddrs; j++) {
-			for (size_t k = 0; k < i; k++) {
-				for (size_t m = 0; m < cfg->services[k].naddrs; m++) {
-					char abuf[NL_ADDRSTRLEN];
-
-					if (!nl_addr_equal(&s->addrs[j],
-							   &cfg->services[k].addrs[m]))
-						continue;
-					cfg_error(ps, ps->addr_line[i],
-						  "address %s is already in [service %s]",
-						  nl_addr_str(&s->addrs[j], abuf, sizeof(abuf)),
-						  cfg->services[k].name);
-				}
-			}
-		}
-		cfg_check_resolver(ps, s);
+		for (size_t k = 0; k < NKEYS; k++)
+			if (cfg_keys[k].service && !cfg_keys[k].def && !set[k])
+				cfg_error(ps, s->line, "[service %s] has no '%s'", s->name,
+					  cfg_keys[k].name);
+		if (s->probe.timeout_ms > s->interval_ms)
+			cfg_error(ps,
+				  set[ti] > set[ii] ? set[ti]
+				  : set[ii]	    ? set[ii]
+						    : s->line,
+				  "[service %s] timeout_ms (%u) is longer than interval_ms (%u): a "
+				  "probe would still run when the next is due",
+				  s->name, s->probe.timeout_ms, s->interval_ms);
 	}
+	/* the same address twice, or the same host with two prefix lengths (a /64 and a
+	 * /128 of one IPv6 address are one address to the kernel), side by side once sorted */
+	qsort_r(cfg->sorted, cfg->naddrs, sizeof(*cfg->sorted), cfg_sorted_cmp, cfg);
+	for (size_t i = 1; i < cfg->naddrs; i++) {
+		const struct cfg_addr *a = &cfg->addrs[cfg->sorted[i - 1]];
+		const struct cfg_addr *b = &cfg->addrs[cfg->sorted[i]];
+		char abuf[NL_ADDRSTRLEN], bbuf[NL_ADDRSTRLEN];
+
+		if (cfg_addr_cmp(&a->addr, &b->addr, false))
+			continue;
+		nl_addr_str(&b->addr, bbuf, sizeof(bbuf));
+		if (a->addr.prefixlen == b->addr.prefixlen)
+			cfg_error(ps, b->line, "address %s is already in [service %s] (line %u)",
+				  bbuf, cfg->services[a->svc].name, a->line);
+		else
+			cfg_error(ps, b->line,
+				  "address %s conflicts with %s in [service %s] (line %u)", bbuf,
+				  nl_addr_str(&a->addr, abuf, sizeof(abuf)),
+				  cfg->services[a->svc].name, a->line);
+	}
+	for (size_t i = 0; i < cfg->nservices; i++)
+		cfg_check_resolver(ps, &cfg->services[i]);
 }
 
 int cfg_parse_string(const char *fname, const char *text, struct cfg **out, struct cfg_errors *errs)
@@ -646,41 +429,45 @@ int cfg_parse_string(const char *fname, const char *text, struct cfg **out, stru
 	struct cfg *cfg;
 	int ret;
 
-	errs->n = 0;
+	errs->n = errs->nerrors = 0;
 	cfg = calloc(1, sizeof(*cfg));
-	ps.svc_state = calloc(CFG_MAX_SERVICES, sizeof(*ps.svc_state));
+	ps.svc_keys = calloc(CFG_MAX_SERVICES, sizeof(*ps.svc_keys));
 	if (cfg)
 		cfg->services = calloc(CFG_MAX_SERVICES, sizeof(*cfg->services));
-	if (!cfg || !ps.svc_state || !cfg->services) {
+	if (!cfg || !ps.svc_keys || !cfg->services) {
 		ret = -ENOMEM;
 		goto fail;
 	}
-	snprintf(cfg->interface, sizeof(cfg->interface), "anycast0");
-	cfg->create_interface = true;
-	snprintf(cfg->maintenance_file, sizeof(cfg->maintenance_file),
-		 "/etc/anycast-agent/maintenance");
-	cfg->withdraw_on_exit = true;
-	cfg->drain_ms = 500;
-	cfg->frr_check = true;
-	snprintf(cfg->vtysh, sizeof(cfg->vtysh), "/usr/bin/vtysh");
-	cfg->log_level = LOG_INFO;
 	ps.cfg = cfg;
+	cfg_defaults(&ps, false, cfg);
+	cfg->interface_line = 0;
 
 	ret = ini_parse_stream(cfg_reader, &ps, cfg_handler, &ps);
 	/* The reader and handler report everything they see; this only catches what inih
 	 * rejected on its own. */
-	if (ret > 0 && errs->n == 0)
+	if (ret > 0 && errs->nerrors == 0)
 		cfg_error(&ps, (unsigned)ret, "syntax error");
+	if (!ps.nomem && cfg->naddrs) {
+		cfg->sorted = malloc(cfg->naddrs * sizeof(*cfg->sorted));
+		ps.nomem = !cfg->sorted;
+		for (size_t i = 0; cfg->sorted && i < cfg->naddrs; i++)
+			cfg->sorted[i] = i;
+	}
+	if (ps.nomem) {
+		ret = -ENOMEM;
+		goto fail;
+	}
 	cfg_finish(&ps);
-	if (errs->n) {
+	cfg_sort_msgs(errs);
+	if (errs->nerrors) {
 		ret = -EINVAL;
 		goto fail;
 	}
-	free(ps.svc_state);
+	free(ps.svc_keys);
 	*out = cfg;
 	return 0;
 fail:
-	free(ps.svc_state);
+	free(ps.svc_keys);
 	cfg_free(cfg);
 	return ret;
 }
@@ -693,7 +480,7 @@ int cfg_load(const char *path, struct cfg **out, struct cfg_errors *errs)
 	size_t len = 0;
 	int fd, ret;
 
-	errs->n = 0;
+	errs->n = errs->nerrors = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
@@ -738,22 +525,7 @@ void cfg_free(struct cfg *cfg)
 	if (!cfg)
 		return;
 	free(cfg->services);
+	free(cfg->addrs);
+	free(cfg->sorted);
 	free(cfg);
-}
-
-const struct cfg_service *cfg_service_find(const struct cfg *cfg, const char *name)
-{
-	for (size_t i = 0; i < cfg->nservices; i++)
-		if (!strcmp(cfg->services[i].name, name))
-			return &cfg->services[i];
-	return NULL;
-}
-
-const struct cfg_service *cfg_addr_owner(const struct cfg *cfg, const struct nl_addr *a)
-{
-	for (size_t i = 0; i < cfg->nservices; i++)
-		for (size_t j = 0; j < cfg->services[i].naddrs; j++)
-			if (nl_addr_equal(&cfg->services[i].addrs[j], a))
-				return &cfg->services[i];
-	return NULL;
 }

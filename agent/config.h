@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* config: the INI file, parsed with inih into a fresh struct cfg that is validated whole
- * before anyone uses it, so a bad file never half-applies. */
+ * before anyone uses it, so a bad file never half-applies. Every key lives in one table
+ * (name, section, parser, field, range, default) in config.c. */
 #ifndef CONFIG_H
 #define CONFIG_H
 
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "health/hc.h"
 #include "netlink/nl.h"
@@ -18,11 +20,17 @@
 #define CFG_MAX_ERRORS	  50
 #define CFG_MAX_FILE_SIZE (1 << 20)
 
+/* One service address; cfg->addrs holds them all, each service's side by side. */
+struct cfg_addr {
+	struct nl_addr addr;
+	size_t svc;    /* index into cfg->services */
+	unsigned line; /* of its 'addresses' line */
+};
+
 struct cfg_service {
 	char name[CFG_NAME_MAX];
-	unsigned line; /* of the section header, for messages */
-	struct nl_addr addrs[CFG_MAX_ADDRS];
-	size_t naddrs;
+	unsigned line;	      /* of the section header, for messages */
+	size_t first, naddrs; /* cfg->addrs[first] .. cfg->addrs[first + naddrs - 1] */
 	struct hc_params probe;
 	unsigned interval_ms, rise, fall;
 	unsigned retry_ms; /* a failure while announced is confirmed this soon */
@@ -30,6 +38,7 @@ struct cfg_service {
 
 struct cfg {
 	char interface[IFNAMSIZ];
+	unsigned interface_line; /* 0 when defaulted */
 	bool create_interface;
 	char maintenance_file[PATH_MAX];
 	bool withdraw_on_exit;
@@ -40,24 +49,34 @@ struct cfg {
 	int log_level;			  /* syslog priority */
 	struct cfg_service *services;
 	size_t nservices;
+	struct cfg_addr *addrs;
+	size_t naddrs;
+	size_t *sorted; /* indexes into addrs in address order, for cfg_addr_find() */
 };
 
-/* "FILE:LINE: message" lines, at most CFG_MAX_ERRORS (then one "too many errors"). */
+/* Messages "FILE:LINE: text" (or "FILE: text" for the whole file), errors and warnings,
+ * in line order. At most CFG_MAX_ERRORS, then one "too many errors". */
+struct cfg_msg {
+	unsigned line; /* 0: about the whole file, sorted last */
+	bool warning;
+	char text[320];
+};
+
 struct cfg_errors {
-	size_t n;
-	char msg[CFG_MAX_ERRORS + 1][320];
+	size_t n;	/* messages in msg[] */
+	size_t nerrors; /* of which errors (the rest are warnings) */
+	struct cfg_msg msg[CFG_MAX_ERRORS + 1];
 };
 
-/* Parses text (named fname in messages). 0 and *out set, or -EINVAL with errs filled, or
- * -ENOMEM. */
+/* Parses text (named fname in messages). 0 and *out set (errs may hold warnings), or
+ * -EINVAL with errs filled, or -ENOMEM. */
 int cfg_parse_string(const char *fname, const char *text, struct cfg **out,
 		     struct cfg_errors *errs);
 /* Reads path (at most CFG_MAX_FILE_SIZE) and parses it; an unreadable file is one error. */
 int cfg_load(const char *path, struct cfg **out, struct cfg_errors *errs);
 void cfg_free(struct cfg *cfg);
 
-const struct cfg_service *cfg_service_find(const struct cfg *cfg, const char *name);
-/* The service that owns address a, or NULL. */
-const struct cfg_service *cfg_addr_owner(const struct cfg *cfg, const struct nl_addr *a);
+/* The index in cfg->addrs of a (same address and prefix length), or -1. */
+ssize_t cfg_addr_find(const struct cfg *cfg, const struct nl_addr *a);
 
 #endif

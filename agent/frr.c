@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* FRR's view of our addresses: does ospfd/ospf6d originate them, and to whom. */
+/* FRR's view of our addresses: does ospfd/ospf6d originate them, and to whom. vtysh runs
+ * in its own process group, under the caller's deadline. */
 #include "agent/frr.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -16,272 +16,362 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FRR_TIMEOUT_MS 3000
 #define FRR_MAX_OUTPUT (4u << 20)
-#define FRR_MAX_AGE    3600 /* OSPF MaxAge, seconds */
+#define FRR_MAX_STDERR 4096
 
 extern char **environ;
 
-static long long frr_now_ms(void)
+static uint64_t frr_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-int frr_run(char *const argv[], unsigned timeout_ms, size_t max, char **out)
+/* Milliseconds to wait in poll() so as not to pass the deadline; -1 when it has passed. */
+static int frr_left_ms(uint64_t deadline_us, int cap_ms)
 {
+	uint64_t now = frr_now_us(), ms;
+
+	if (now >= deadline_us)
+		return -1;
+	ms = (deadline_us - now + 999) / 1000;
+	return ms < (uint64_t)cap_ms ? (int)ms : cap_ms;
+}
+
+struct frr_buf {
+	char *data;
+	size_t len, max;
+	bool cut; /* past max: stop keeping (stderr) rather than fail (stdout) */
+};
+
+/* Reads stdout and stderr until both are closed, whatever the child does. */
+static int frr_drain(int fd[2], struct frr_buf buf[2], uint64_t deadline_us)
+{
+	char scratch[512];
+
+	for (;;) {
+		struct pollfd p[2];
+		nfds_t n = 0;
+		int ms;
+
+		for (int i = 0; i < 2; i++)
+			if (fd[i] >= 0)
+				p[n++] = (struct pollfd){.fd = fd[i], .events = POLLIN};
+		if (!n)
+			return 0;
+		ms = frr_left_ms(deadline_us, INT_MAX);
+		if (ms < 0)
+			return -ETIMEDOUT;
+		if (poll(p, n, ms) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < 2; i++) {
+			struct frr_buf *b = &buf[i];
+			ssize_t r;
+
+			if (fd[i] < 0)
+				continue;
+			if (b->len < b->max)
+				r = read(fd[i], b->data + b->len, b->max - b->len);
+			else
+				r = read(fd[i], scratch, sizeof(scratch));
+			if (r < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (r < 0)
+				return -errno;
+			if (r == 0) {
+				close(fd[i]);
+				fd[i] = -1;
+			} else if (b->len < b->max) {
+				b->len += (size_t)r;
+			} else if (!b->cut) {
+				return -EFBIG;
+			}
+		}
+	}
+}
+
+/* The child's end, without reaping it: the zombie keeps its pid (our process group id)
+ * from being reused until the group is killed. */
+static int frr_wait(pid_t pid, uint64_t deadline_us, siginfo_t *si)
+{
+	for (;;) {
+		int ms;
+
+		memset(si, 0, sizeof(*si));
+		if (waitid(P_PID, (id_t)pid, si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (si->si_pid == pid)
+			return 0;
+		ms = frr_left_ms(deadline_us, 2);
+		if (ms < 0)
+			return -ETIMEDOUT;
+		poll(NULL, 0, ms);
+	}
+}
+
+/* The last non-empty line of s into why, printable ASCII only. */
+static void frr_last_line(const char *s, char *why, size_t whylen)
+{
+	const char *line = NULL;
+	size_t n = 0, i;
+
+	for (const char *p = s; *p; p += strspn(p, "\r\n")) {
+		size_t l = strcspn(p, "\r\n");
+
+		if (l) {
+			line = p;
+			n = l;
+		}
+		p += l;
+	}
+	for (i = 0; line && i < n && i + 1 < whylen; i++)
+		why[i] = line[i] >= 0x20 && line[i] < 0x7f ? line[i] : '?';
+	why[i] = '\0';
+}
+
+/* Runs argv in its own process group with stdin /dev/null; never past deadline_us, when
+ * the whole group is killed. 0 (exited 0) with its stdout in *out (NUL-terminated, at most
+ * max bytes; stderr ignored), -EIO (failed: why says how), -ETIMEDOUT, -EFBIG, -errno. */
+static int frr_run(char *const argv[], uint64_t deadline_us, size_t max, char **out, char *why,
+		   size_t whylen)
+{
+	struct frr_buf buf[2] = {{.max = max}, {.max = FRR_MAX_STDERR, .cut = true}};
+	int po[2] = {-1, -1}, pe[2] = {-1, -1}, fd[2] = {-1, -1}, ret;
 	posix_spawn_file_actions_t fa;
-	long long deadline = frr_now_ms() + timeout_ms;
-	char *buf = malloc(max + 1);
-	size_t len = 0;
-	int pipefd[2] = {-1, -1}, status, ret;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
 	pid_t pid = -1;
+	siginfo_t si;
 
 	*out = NULL;
-	if (!buf)
-		return -ENOMEM;
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+	why[0] = '\0';
+	memset(&si, 0, sizeof(si));
+	if (frr_left_ms(deadline_us, 1) < 0)
+		return -ETIMEDOUT;
+	buf[0].data = malloc(max + 1);
+	buf[1].data = malloc(FRR_MAX_STDERR + 1);
+	if (!buf[0].data || !buf[1].data) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	/* O_NONBLOCK on our ends only: the child's are its stdout and stderr */
+	if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0 ||
+	    fcntl(po[0], F_SETFL, O_NONBLOCK) < 0 || fcntl(pe[0], F_SETFL, O_NONBLOCK) < 0) {
 		ret = -errno;
 		goto cleanup;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	ret = -posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	ret = -posix_spawn_file_actions_init(&fa);
+	if (ret < 0)
+		goto cleanup;
+	ret = -posix_spawnattr_init(&attr);
+	if (ret < 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		goto cleanup;
+	}
+	/* the agent blocks the signals it reads through signalfd: vtysh must not inherit that */
+	sigemptyset(&none);
+	sigfillset(&all);
+	if (!ret)
+		ret =
+		    -posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	if (!ret)
+		ret = -posix_spawn_file_actions_adddup2(&fa, po[1], STDOUT_FILENO);
+	if (!ret)
+		ret = -posix_spawn_file_actions_adddup2(&fa, pe[1], STDERR_FILENO);
+	if (!ret)
+		ret = -posix_spawnattr_setflags(
+		    &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	if (!ret)
+		ret = -posix_spawnattr_setpgroup(&attr, 0);
+	if (!ret)
+		ret = -posix_spawnattr_setsigmask(&attr, &none);
+	if (!ret)
+		ret = -posix_spawnattr_setsigdefault(&attr, &all);
+	if (!ret)
+		ret = -posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
+	posix_spawnattr_destroy(&attr);
 	if (ret < 0) {
 		pid = -1;
 		goto cleanup;
 	}
-	for (;;) {
-		struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
-		long long left = deadline - frr_now_ms();
-		ssize_t n;
-
-		if (left <= 0) {
-			ret = -ETIMEDOUT;
-			goto cleanup;
-		}
-		if (poll(&p, 1, (int)left) < 0 && errno != EINTR) {
-			ret = -errno;
-			goto cleanup;
-		}
-		n = read(pipefd[0], buf + len, max - len);
-		if (n == 0)
-			break;
-		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			ret = -errno;
-			goto cleanup;
-		}
-		if (n > 0)
-			len += (size_t)n;
-		if (len == max) {
-			ret = -EFBIG;
-			goto cleanup;
-		}
-	}
-	buf[len] = '\0';
-	if (waitpid(pid, &status, 0) < 0) {
-		ret = -errno;
-		pid = -1;
+	close(po[1]);
+	close(pe[1]);
+	po[1] = pe[1] = -1;
+	fd[0] = po[0];
+	fd[1] = pe[0];
+	po[0] = pe[0] = -1;
+	ret = frr_drain(fd, buf, deadline_us);
+	if (ret == 0)
+		ret = frr_wait(pid, deadline_us, &si);
+	if (ret < 0)
+		goto cleanup;
+	buf[0].data[buf[0].len] = '\0';
+	buf[1].data[buf[1].len] = '\0';
+	if (si.si_code == CLD_EXITED && si.si_status == 0) {
+		*out = buf[0].data;
+		buf[0].data = NULL;
 		goto cleanup;
 	}
-	pid = -1;
-	*out = buf;
-	buf = NULL;
-	ret = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+	ret = -EIO;
+	frr_last_line(buf[1].data, why, whylen);
+	if (!why[0])
+		frr_last_line(buf[0].data, why, whylen);
+	if (!why[0] && si.si_code == CLD_EXITED)
+		snprintf(why, whylen, "exit status %d", si.si_status);
+	else if (!why[0])
+		snprintf(why, whylen, "killed by signal %d", si.si_status);
 cleanup:
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
+	for (int i = 0; i < 2; i++) {
+		if (po[i] >= 0)
+			close(po[i]);
+		if (pe[i] >= 0)
+			close(pe[i]);
+		if (fd[i] >= 0)
+			close(fd[i]);
+		free(buf[i].data);
 	}
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	free(buf);
+	if (pid > 0) {
+		/* the group, so that a child holding our pipe goes too; reaped at once */
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
 	return ret;
 }
 
-/* Runs one vtysh "show ... json" and parses its answer. */
-static int frr_show(const struct cfg *cfg, const char *cmd, struct json_object **out, char *err,
-		    size_t errlen)
+static int frr_addr_cmp(const void *pa, const void *pb)
 {
-	char *argv[6], *text = NULL;
-	int n = 0, ret;
+	const struct nl_addr *a = pa, *b = pb;
+	int r;
 
-	argv[n++] = (char *)cfg->vtysh;
-	if (cfg->frr_pathspace[0]) {
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	r = memcmp(&a->u, &b->u, a->family == AF_INET ? sizeof(a->u.v4) : sizeof(a->u.v6));
+	if (r)
+		return r;
+	return (int)a->prefixlen - (int)b->prefixlen;
+}
+
+struct frr_collect {
+	struct frr_view *v;
+	size_t cap;
+	bool nomem;
+};
+
+static void frr_collect(const struct nl_addr *a, void *data)
+{
+	struct frr_collect *c = data;
+	struct frr_view *v = c->v;
+
+	if (v->noriginated == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct nl_addr *n =
+		    cap < c->cap ? NULL : reallocarray(v->originated, cap, sizeof(*n));
+
+		if (!n) {
+			c->nomem = true;
+			return;
+		}
+		v->originated = n;
+		c->cap = cap;
+	}
+	v->originated[v->noriginated++] = *a;
+}
+
+static const struct frr_cmd {
+	int family;
+	const char *cmd;
+	int (*prefixes)(const char *, frr_prefix_cb, void *, char *, size_t);
+	int (*neighbours)(const char *, int *, char *, size_t);
+} frr_cmds[] = {
+    {AF_INET, FRR_OSPF_NBR, NULL, frr_ospf_neighbours},
+    {AF_INET, FRR_OSPF_EXT, frr_ospf_external, NULL},
+    {AF_INET, FRR_OSPF_ROUTER, frr_ospf_router_stubs, NULL},
+    {AF_INET6, FRR_OSPF6_NBR, NULL, frr_ospf6_neighbours},
+    {AF_INET6, FRR_OSPF6_EXT, frr_ospf6_external, NULL},
+    {AF_INET6, FRR_OSPF6_INTRA, frr_ospf6_intra_prefixes, NULL},
+};
+
+/* One command: 0, or -errno with v->error set if it was empty. */
+static int frr_ask(const struct frr_opts *o, const struct frr_cmd *c, struct frr_collect *col)
+{
+	struct frr_view *v = col->v;
+	char *argv[6], *text = NULL, why[160], err[sizeof(v->error)] = "";
+	int n = 0, full = 0, ret;
+
+	argv[n++] = (char *)o->vtysh;
+	if (o->pathspace && o->pathspace[0]) {
 		argv[n++] = "-N";
-		argv[n++] = (char *)cfg->frr_pathspace;
+		argv[n++] = (char *)o->pathspace;
 	}
 	argv[n++] = "-c";
-	argv[n++] = (char *)cmd;
+	argv[n++] = (char *)c->cmd;
 	argv[n] = NULL;
-	*out = NULL;
-	ret = frr_run(argv, FRR_TIMEOUT_MS, FRR_MAX_OUTPUT, &text);
-	if (ret == 0)
-		*out = json_tokener_parse(text);
-	if (ret == 0 && !*out)
-		ret = -EBADMSG;
-	if (ret < 0 && !err[0]) {
-		/* vtysh says why on its last line ("Exiting: failed to connect to any
-		 * daemons.", "ospf6d is not running", a permission problem) */
-		char *last = text;
-
-		for (char *p = text; p && *p; p++)
-			if (*p == '\n') {
-				if (p[1] && p[1] != '\n')
-					last = p + 1;
-				*p = '\0';
-			}
-		snprintf(err, errlen, "'%s': %s", cmd,
-			 last && last[0] && ret != -EBADMSG ? last : strerror(-ret));
-	}
+	ret = frr_run(argv, o->deadline_us, FRR_MAX_OUTPUT, &text, why, sizeof(why));
+	if (ret == 0 && c->prefixes)
+		ret = c->prefixes(text, frr_collect, col, err, sizeof(err));
+	else if (ret == 0)
+		ret = c->neighbours(text, &full, err, sizeof(err));
 	free(text);
+	if (ret == 0 && col->nomem)
+		ret = -ENOMEM;
+	if (ret == 0 && c->neighbours)
+		*(c->family == AF_INET ? &v->full4 : &v->full6) = full;
+	if (ret == 0 || v->error[0])
+		return ret;
+	if (ret == -EBADMSG)
+		snprintf(v->error, sizeof(v->error), "%s", err);
+	else
+		snprintf(v->error, sizeof(v->error), "'%s': %s", c->cmd,
+			 ret == -EIO	     ? why
+			 : ret == -ETIMEDOUT ? "timed out"
+			 : ret == -EFBIG     ? "answer too long"
+					     : strerror(-ret));
 	return ret;
 }
 
-static void frr_mark(const struct cfg *cfg, struct frr_view *v, const struct nl_addr *a)
+int frr_view_read(const struct frr_opts *o, struct frr_view *v)
 {
-	for (size_t i = 0; i < cfg->nservices; i++)
-		for (size_t j = 0; j < cfg->services[i].naddrs; j++)
-			if (nl_addr_equal(&cfg->services[i].addrs[j], a))
-				v->originated[i * CFG_MAX_ADDRS + j] = true;
-}
-
-/* An LSA at MaxAge is being flushed: no longer originated, though still listed. */
-static bool frr_lsa_live(struct json_object *lsa, const char *age_key)
-{
-	struct json_object *age;
-
-	return !json_object_object_get_ex(lsa, age_key, &age) ||
-	       json_object_get_int(age) < FRR_MAX_AGE;
-}
-
-/* ospfd: {"AS External Link States": {"10.53.0.53": {"networkMask": 32, ...}}} */
-static void frr_ospf_lsas(const struct cfg *cfg, struct frr_view *v, struct json_object *j)
-{
-	struct json_object *lsas, *mask;
-
-	if (!json_object_object_get_ex(j, "AS External Link States", &lsas))
-		return;
-	json_object_object_foreach(lsas, id, lsa)
-	{
-		struct nl_addr a = {.family = AF_INET};
-
-		if (inet_pton(AF_INET, id, &a.u.v4) != 1 || !frr_lsa_live(lsa, "lsaAge") ||
-		    !json_object_object_get_ex(lsa, "networkMask", &mask))
-			continue;
-		a.prefixlen = (uint8_t)json_object_get_int(mask);
-		frr_mark(cfg, v, &a);
-	}
-}
-
-/* ospf6d: {"asScopedLinkStateDb": [{"lsa": [{"type": "ASE", "payload": "fd53::53/128"}]}]} */
-static void frr_ospf6_lsas(const struct cfg *cfg, struct frr_view *v, struct json_object *j)
-{
-	struct json_object *dbs, *lsas, *payload;
-
-	if (!json_object_object_get_ex(j, "asScopedLinkStateDb", &dbs) ||
-	    !json_object_is_type(dbs, json_type_array))
-		return;
-	for (size_t d = 0; d < json_object_array_length(dbs); d++) {
-		if (!json_object_object_get_ex(json_object_array_get_idx(dbs, d), "lsa", &lsas) ||
-		    !json_object_is_type(lsas, json_type_array))
-			continue;
-		for (size_t i = 0; i < json_object_array_length(lsas); i++) {
-			struct json_object *lsa = json_object_array_get_idx(lsas, i);
-			struct nl_addr a;
-
-			if (frr_lsa_live(lsa, "age") &&
-			    json_object_object_get_ex(lsa, "payload", &payload) &&
-			    nl_addr_parse(json_object_get_string(payload), &a) == 0)
-				frr_mark(cfg, v, &a);
-		}
-	}
-}
-
-static bool frr_is_full(struct json_object *nbr, const char *key)
-{
-	struct json_object *state;
-
-	return json_object_object_get_ex(nbr, key, &state) &&
-	       !strncmp(json_object_get_string(state), "Full", 4);
-}
-
-/* ospfd: {"neighbors": {"2.2.2.2": [{"nbrState": "Full/DR"}]}} (older: "state");
- * ospf6d: {"neighbors": [{"state": "Full"}]} */
-static int frr_full_neighbours(struct json_object *j)
-{
-	struct json_object *nbrs;
-	int full = 0;
-
-	if (!json_object_object_get_ex(j, "neighbors", &nbrs))
-		return 0;
-	if (json_object_is_type(nbrs, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(nbrs); i++)
-			full += frr_is_full(json_object_array_get_idx(nbrs, i), "state");
-		return full;
-	}
-	json_object_object_foreach(nbrs, id, list)
-	{
-		(void)id;
-		if (!json_object_is_type(list, json_type_array))
-			continue;
-		for (size_t i = 0; i < json_object_array_length(list); i++) {
-			struct json_object *n = json_object_array_get_idx(list, i);
-
-			full += frr_is_full(n, "nbrState") || frr_is_full(n, "state");
-		}
-	}
-	return full;
-}
-
-int frr_view_read(const struct cfg *cfg, struct frr_view *v)
-{
-	static const struct {
-		int family;
-		const char *lsas, *nbrs;
-	} q[] = {
-	    {AF_INET, "show ip ospf database external self-originate json",
-	     "show ip ospf neighbor json"},
-	    {AF_INET6, "show ipv6 ospf6 database as-external self-originated json",
-	     "show ipv6 ospf6 neighbor json"},
-	};
+	struct frr_collect col = {.v = v};
 
 	memset(v, 0, sizeof(*v));
 	v->full4 = v->full6 = -1;
-	if (access(cfg->vtysh, X_OK) < 0)
+	if (!o->vtysh || access(o->vtysh, X_OK) < 0)
 		return -ENOENT;
-	v->originated = calloc(cfg->nservices * CFG_MAX_ADDRS, sizeof(bool));
-	if (!v->originated)
-		return -ENOMEM;
-	for (size_t f = 0; f < sizeof(q) / sizeof(q[0]); f++) {
-		struct json_object *lsas = NULL, *nbrs = NULL;
-		bool used = false;
+	for (int family = AF_INET; family; family = family == AF_INET ? AF_INET6 : 0) {
+		size_t start = v->noriginated;
+		int ret = 0;
 
-		for (size_t i = 0; i < cfg->nservices; i++)
-			for (size_t j = 0; j < cfg->services[i].naddrs; j++)
-				used |= cfg->services[i].addrs[j].family == q[f].family;
-		if (!used)
+		if (!(family == AF_INET ? o->want4 : o->want6))
 			continue;
-		if (frr_show(cfg, q[f].lsas, &lsas, v->error, sizeof(v->error)) == 0 &&
-		    frr_show(cfg, q[f].nbrs, &nbrs, v->error, sizeof(v->error)) == 0) {
-			if (q[f].family == AF_INET) {
-				frr_ospf_lsas(cfg, v, lsas);
-				v->full4 = frr_full_neighbours(nbrs);
-				v->asked4 = true;
-			} else {
-				frr_ospf6_lsas(cfg, v, lsas);
-				v->full6 = frr_full_neighbours(nbrs);
-				v->asked6 = true;
-			}
-		}
-		json_object_put(lsas);
-		json_object_put(nbrs);
+		for (size_t i = 0; i < sizeof(frr_cmds) / sizeof(frr_cmds[0]) && !ret; i++)
+			if (frr_cmds[i].family == family)
+				ret = frr_ask(o, &frr_cmds[i], &col);
+		if (ret == -ENOMEM)
+			return ret;
+		if (ret < 0)
+			v->noriginated = start; /* that daemon's view is incomplete */
+		else
+			*(family == AF_INET ? &v->asked4 : &v->asked6) = true;
+	}
+	if (v->noriginated > 1) {
+		size_t j = 1;
+
+		qsort(v->originated, v->noriginated, sizeof(*v->originated), frr_addr_cmp);
+		for (size_t i = 1; i < v->noriginated; i++)
+			if (frr_addr_cmp(&v->originated[i], &v->originated[j - 1]))
+				v->originated[j++] = v->originated[i];
+		v->noriginated = j;
 	}
 	return 0;
 }
@@ -290,4 +380,13 @@ void frr_view_free(struct frr_view *v)
 {
 	free(v->originated);
 	v->originated = NULL;
+	v->noriginated = 0;
+}
+
+bool frr_view_originates(const struct frr_view *v, const struct nl_addr *a)
+{
+	struct nl_addr key = {.family = a->family, .prefixlen = a->prefixlen, .u = a->u};
+
+	return v->noriginated &&
+	       bsearch(&key, v->originated, v->noriginated, sizeof(*v->originated), frr_addr_cmp);
 }

@@ -1,31 +1,75 @@
 /* SPDX-License-Identifier: MIT */
 /* frr: what FRR makes of our addresses, asked through vtysh (JSON output, json-c), for
- * --check-once. Read-only: only "show" commands are run. */
+ * --check-once. Read-only: only "show" commands are run, never through a shell.
+ *
+ * The walkers are pure functions over the JSON text of one command; they check the type
+ * of everything they use, so any surprise is an error message, never a crash. Shapes
+ * (FRR 8.2 to 10.x, see tests/data/frr/README) and what they mean:
+ *   an LSA at MaxAge (3600 s) is being flushed and counts as not originated;
+ *   "{}" and empty output (no OSPF instance, FRR 9.0+ and ospf6d) mean "nothing";
+ *   "% OSPF is not enabled ..." (ospfd 8.x without an instance) is an error. */
 #ifndef FRR_H
 #define FRR_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#include "agent/config.h"
+#include "netlink/nl.h"
 
-struct frr_view {
-	/* originated[i * CFG_MAX_ADDRS + j]: service i's address j is in an AS-external LSA
-	 * this router originates (ospfd for IPv4, ospf6d for IPv6) */
-	bool *originated;
-	int full4, full6;    /* Full OSPFv2 / OSPFv3 neighbours; -1 when not asked */
-	bool asked4, asked6; /* the daemon answered */
-	char error[192];     /* why FRR could not be asked, or "" */
+struct frr_opts {
+	const char *vtysh;     /* absolute path */
+	const char *pathspace; /* vtysh -N; NULL or "" for none */
+	bool want4, want6;     /* ask ospfd, ospf6d */
+	uint64_t deadline_us;  /* CLOCK_MONOTONIC, absolute: every vtysh is killed by then */
 };
 
-/* Asks FRR about every configured address's family. 0 with v filled (v->error tells what
- * part could not be read), -ENOENT when vtysh is not installed, -ENOMEM. */
-int frr_view_read(const struct cfg *cfg, struct frr_view *v);
-void frr_view_free(struct frr_view *v);
+struct frr_view {
+	/* prefixes this router originates: AS-external LSAs and intra-area announcements
+	 * (stub links of its router-LSA, its intra-area-prefix LSAs); sorted, no duplicates.
+	 * Only a family whose asked is true has any. */
+	struct nl_addr *originated;
+	size_t noriginated;
+	int full4, full6;    /* Full OSPFv2 / OSPFv3 adjacencies; -1 when not asked or unreadable */
+	bool asked4, asked6; /* every answer of that daemon was read and understood */
+	char error[256];     /* the first problem, one line, or "" */
+};
 
-/* Runs argv (a "show" command), waits at most timeout_ms, returns its stdout and stderr
- * in *out (NUL-terminated, at most max bytes). 0 when it exited 0, -ETIMEDOUT, -EIO
- * (non-zero exit: *out holds what it said), or another -errno. */
-int frr_run(char *const argv[], unsigned timeout_ms, size_t max, char **out);
+/* Asks the daemons o wants about their database and neighbours, all by o->deadline_us.
+ * 0 with v filled (v->error says what could not be read), -ENOENT when o->vtysh is
+ * missing or not executable, -ENOMEM. Call frr_view_free() after any return. */
+int frr_view_read(const struct frr_opts *o, struct frr_view *v);
+void frr_view_free(struct frr_view *v);
+/* Is a (same family, address and length) in v->originated? */
+bool frr_view_originates(const struct frr_view *v, const struct nl_addr *a);
+
+/* What frr_view_read() asks, one vtysh -c each. */
+#define FRR_OSPF_NBR	"show ip ospf neighbor json"
+#define FRR_OSPF_EXT	"show ip ospf database external self-originate json"
+#define FRR_OSPF_ROUTER "show ip ospf database router self-originate json"
+#define FRR_OSPF6_NBR	"show ipv6 ospf6 neighbor json"
+#define FRR_OSPF6_EXT	"show ipv6 ospf6 database as-external self-originated json"
+#define FRR_OSPF6_INTRA "show ipv6 ospf6 database intra-prefix self-originated detail json"
+
+/* The walkers (agent/frr_json.c): json is the whole output of the named command. They
+ * return 0, -EBADMSG with a one-line message in err naming the command and what was
+ * unexpected, or -ENOMEM. A prefix walker calls cb once per prefix of each live LSA (a prefix may
+ * come more than once); after an error some prefixes may already have been reported. */
+typedef void (*frr_prefix_cb)(const struct nl_addr *a, void *data);
+
+/* FRR_OSPF_EXT */
+int frr_ospf_external(const char *json, frr_prefix_cb cb, void *data, char *err, size_t errlen);
+/* FRR_OSPF_ROUTER: the "Stub Network" links (a passive interface's prefixes, announced
+ * into the area) */
+int frr_ospf_router_stubs(const char *json, frr_prefix_cb cb, void *data, char *err, size_t errlen);
+/* FRR_OSPF_NBR: *full is the number of adjacencies in state Full */
+int frr_ospf_neighbours(const char *json, int *full, char *err, size_t errlen);
+/* FRR_OSPF6_EXT */
+int frr_ospf6_external(const char *json, frr_prefix_cb cb, void *data, char *err, size_t errlen);
+/* FRR_OSPF6_INTRA */
+int frr_ospf6_intra_prefixes(const char *json, frr_prefix_cb cb, void *data, char *err,
+			     size_t errlen);
+/* FRR_OSPF6_NBR */
+int frr_ospf6_neighbours(const char *json, int *full, char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* anycast-agent: announce a local DNS resolver's anycast addresses only while it answers. */
 #include <getopt.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,49 +9,63 @@
 #include "agent/agent.h"
 #include "agent/config.h"
 #include "agent/log.h"
+#include "agent/oneshot.h"
+#include "agent/state.h"
+
+/* Installed as a monitoring plugin by this name, the binary is --check-once. */
+#define PLUGIN_NAME "check_anycast_agent"
 
 enum mode { MODE_RUN, MODE_CONFIG_TEST, MODE_CHECK_ONCE, MODE_WITHDRAW_ALL };
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: anycast-agent [-c FILE] [-d] [--config-test | --check-once | --withdraw-all]\n"
-	    "\n"
-	    "Probes the local DNS resolver and keeps its anycast addresses on an interface\n"
-	    "only while it answers, so that the routing daemon announces healthy instances.\n"
-	    "\n"
-	    "  -c, --config FILE  configuration (default " CFG_DEFAULT_PATH ")\n"
-	    "  -t, --config-test  check the configuration, print 'configuration OK', exit\n"
-	    "      --check-once   probe once and print a monitoring-plugin line (exit 0 OK,\n"
-	    "                     1 WARNING, 2 CRITICAL, 3 UNKNOWN); changes nothing\n"
-	    "      --withdraw-all remove every configured address and exit\n"
-	    "  -d, --debug        log every probe (log_level = debug)\n"
-	    "  -V, --version      print the version\n"
-	    "  -h, --help         this text\n"
-	    "\n"
-	    "Signals: SIGHUP reloads the configuration, SIGTERM and SIGINT stop.\n");
+	fprintf(f,
+		"usage: anycast-agent [-c FILE] [-s DIR] [-d]\n"
+		"                     [--config-test | --check-once | --withdraw-all]\n"
+		"\n"
+		"Probes the local DNS resolver and keeps its anycast addresses on an interface\n"
+		"only while it answers, so that the routing daemon announces healthy instances.\n"
+		"\n"
+		"  -c, --config FILE  configuration (default " CFG_DEFAULT_PATH ")\n"
+		"  -s, --state-dir DIR  lock and state file (default " STATE_DEFAULT_DIR ")\n"
+		"  -t, --config-test  check the configuration, print 'configuration OK', exit\n"
+		"      --check-once   probe once and print a monitoring-plugin line (exit 0 OK,\n"
+		"                     1 WARNING, 2 CRITICAL, 3 UNKNOWN); changes nothing\n"
+		"      --withdraw-all remove what the agent announced (its state file) and every\n"
+		"                     configured address, then exit\n"
+		"  -d, --debug        log every probe (log_level = debug)\n"
+		"  -V, --version      print the version\n"
+		"  -h, --help         this text\n"
+		"\n"
+		"Signals: SIGHUP reloads the configuration, SIGTERM and SIGINT stop.\n");
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"config-test", no_argument, NULL, 't'},
-	    {"check-once", no_argument, NULL, 'o'},   {"withdraw-all", no_argument, NULL, 'w'},
-	    {"debug", no_argument, NULL, 'd'},	      {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0}};
-	const char *path = CFG_DEFAULT_PATH;
-	enum mode mode = MODE_RUN;
+	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+					     {"state-dir", required_argument, NULL, 's'},
+					     {"config-test", no_argument, NULL, 't'},
+					     {"check-once", no_argument, NULL, 'o'},
+					     {"withdraw-all", no_argument, NULL, 'w'},
+					     {"debug", no_argument, NULL, 'd'},
+					     {"version", no_argument, NULL, 'V'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const char *path = CFG_DEFAULT_PATH, *state_dir = STATE_DEFAULT_DIR;
+	enum mode mode = strcmp(basename(argv[0]), PLUGIN_NAME) ? MODE_RUN : MODE_CHECK_ONCE;
 	struct cfg_errors *errs;
 	struct agent *agent;
 	struct cfg *cfg;
 	bool debug = false;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "c:tdVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:tdVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			path = optarg;
+			break;
+		case 's':
+			state_dir = optarg;
 			break;
 		case 't':
 			mode = MODE_CONFIG_TEST;
@@ -90,31 +105,42 @@ int main(int argc, char **argv)
 		return mode == MODE_CHECK_ONCE ? 3 : 1;
 	}
 	ret = cfg_load(path, &cfg, errs);
-	if (ret < 0) {
-		for (size_t i = 0; i < errs->n; i++)
-			fprintf(stderr, "%s\n", errs->msg[i]);
+	for (size_t i = 0; i < errs->n; i++)
+		fprintf(stderr, "%s\n", errs->msg[i].text);
+	if (ret < 0 && mode == MODE_WITHDRAW_ALL) {
+		/* after a crash that followed an unreloaded edit: the state file says what */
+		fprintf(stderr, "anycast-agent: %s is unusable: withdrawing what %s/state lists\n",
+			path, state_dir);
+		cfg = NULL;
+	} else if (ret < 0) {
+		size_t first = 0;
+
+		while (first < errs->n && errs->msg[first].warning)
+			first++;
 		if (mode == MODE_CHECK_ONCE)
 			printf("ANYCAST UNKNOWN - bad configuration: %s\n",
-			       errs->n ? errs->msg[0] : strerror(-ret));
+			       first < errs->n ? errs->msg[first].text : strerror(-ret));
 		free(errs);
 		return mode == MODE_CHECK_ONCE ? 3 : 1;
 	}
 	free(errs);
-	log_set_level(cfg->log_level);
+	if (cfg)
+		log_set_level(cfg->log_level);
 
 	switch (mode) {
 	case MODE_CONFIG_TEST:
+		oneshot_config_warnings(cfg, path, stderr);
 		printf("configuration OK\n");
 		ret = 0;
 		break;
 	case MODE_CHECK_ONCE:
-		ret = agent_check_once(cfg, stdout);
+		ret = oneshot_check(cfg, state_dir, stdout);
 		break;
 	case MODE_WITHDRAW_ALL:
-		ret = agent_withdraw_all(cfg) < 0 ? 1 : 0;
+		ret = oneshot_withdraw_all(cfg, state_dir);
 		break;
 	case MODE_RUN:
-		ret = agent_create(&agent, cfg, path);
+		ret = agent_create(&agent, cfg, path, state_dir);
 		if (ret < 0) {
 			log_err("out of memory");
 			break;

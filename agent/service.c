@@ -1,20 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* One service: its probe, its deadline and its rise/fall state. */
+/* One service: its probe, its deadline and its rise/fall verdict. It knows nothing of
+ * addresses: a change of verdict goes to one callback, and the agent acts on it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <netinet/in.h>
+#include <time.h>
 
 #include "agent/agent-int.h"
 #include "agent/log.h"
 
 static void svc_result(const struct hc_result *r, void *data);
-
-bool svc_wanted(const struct svc *s)
-{
-	return s->fsm.up && !s->agent->maintenance;
-}
 
 /* The probe's fd changes whenever it drops or recreates its libunbound context. */
 static void svc_sync_fd(struct svc *s)
@@ -79,13 +77,72 @@ static void svc_readable(int fd, uint32_t events, void *data)
 	svc_sync_fd(s);
 }
 
+struct svc_listen {
+	const struct sockaddr_storage *ss;
+	bool found;
+};
+
+static void svc_listen_cb(const struct nl_sock *sk, void *data)
+{
+	struct svc_listen *l = data;
+	struct nl_addr a = {.family = l->ss->ss_family};
+	uint16_t port;
+
+	if (a.family == AF_INET) {
+		a.u.v4 = ((const struct sockaddr_in *)l->ss)->sin_addr;
+		port = ntohs(((const struct sockaddr_in *)l->ss)->sin_port);
+	} else {
+		a.u.v6 = ((const struct sockaddr_in6 *)l->ss)->sin6_addr;
+		port = ntohs(((const struct sockaddr_in6 *)l->ss)->sin6_port);
+	}
+	l->found |= nl_sock_accepts(sk, IPPROTO_TCP, &a, port);
+}
+
+const char *svc_why(const struct svc *s, const struct hc_result *r, char *buf, size_t len)
+{
+	struct svc_listen l = {.ss = &s->cfg->probe.server};
+	char server[HC_SERVER_MAX];
+
+	/* libunbound reports a refused TCP connection as SERVFAIL: the kernel's socket table
+	 * tells whether anything listens there at all */
+	if (!s->cfg->probe.tcp || r->status != HC_RCODE || r->rcode != 2 ||
+	    nl_listeners(svc_listen_cb, &l) < 0 || l.found)
+		return r->why;
+	snprintf(buf, len, "connection refused: nothing listens on %s",
+		 hc_server_str(&s->cfg->probe.server, server, sizeof(server)));
+	return buf;
+}
+
+static void svc_mark(struct svc *s)
+{
+	s->since_us = loop_now_us();
+	s->since_real = (int64_t)time(NULL);
+	s->quiet_why = -1;
+}
+
+/* A service that stays down says why, once it has had `rise` intervals to come up, and
+ * again whenever the reason changes: never only "started" and then silence. */
+static void svc_explain(struct svc *s, const struct hc_result *r)
+{
+	int why = r->status == HC_OK ? -1 : (int)r->status * 256 + (r->rcode & 0xff);
+	uint64_t grace = (uint64_t)s->cfg->rise * s->cfg->interval_ms * 1000u;
+	char buf[sizeof(r->why)], server[HC_SERVER_MAX];
+
+	if (s->fsm.up || why < 0 || why == s->quiet_why || loop_now_us() - s->since_us < grace)
+		return;
+	s->quiet_why = why;
+	log_warn("%s: not up: %s (asking %s for %s every %u ms)", s->cfg->name,
+		 svc_why(s, r, buf, sizeof(buf)),
+		 hc_server_str(&s->cfg->probe.server, server, sizeof(server)), s->cfg->probe.qname,
+		 s->cfg->interval_ms);
+}
+
 static void svc_result(const struct hc_result *r, void *data)
 {
 	struct svc *s = data;
 	bool ok = r->status == HC_OK;
-	uint64_t now = loop_now_us(), next, t0;
-	int n;
-	unsigned interval_us = s->cfg->interval_ms * 1000u;
+	uint64_t now = loop_now_us(), next;
+	enum hc_change change;
 
 	s->last = *r;
 	s->probed = true;
@@ -94,27 +151,13 @@ static void svc_result(const struct hc_result *r, void *data)
 	else
 		log_debug("%s: probe failed: %s", s->cfg->name, r->why);
 
-	switch (hc_fsm_feed(&s->fsm, ok)) {
-	case HC_WENT_UP:
-		/* The addresses first, the words after: a log line is no reason to wait. */
-		t0 = loop_now_us();
-		n = agent_reconcile(s->agent);
-		log_info("%s: UP after %u good probe%s (%llu ms)%s; announced %d address%s in "
-			 "%.1f ms",
-			 s->cfg->name, s->fsm.rise, s->fsm.rise == 1 ? "" : "s",
-			 (unsigned long long)(r->rtt_us / 1000u),
-			 s->agent->maintenance ? ", not announced: in maintenance" : "", n,
-			 n == 1 ? "" : "es", (double)(loop_now_us() - t0) / 1000.0);
-		break;
-	case HC_WENT_DOWN:
-		t0 = loop_now_us();
-		n = agent_reconcile(s->agent);
-		log_warn("%s: DOWN after %u failed probe%s: %s; withdrew %d address%s in %.1f ms",
-			 s->cfg->name, s->fsm.fall, s->fsm.fall == 1 ? "" : "s", r->why, n,
-			 n == 1 ? "" : "es", (double)(loop_now_us() - t0) / 1000.0);
-		break;
-	case HC_SAME:
-		break;
+	change = hc_fsm_feed(&s->fsm, ok);
+	if (change != HC_SAME) {
+		svc_mark(s);
+		s->transitions++;
+		s->cb(s, r, s->data);
+	} else {
+		svc_explain(s, r);
 	}
 
 	/* A failure while announced is confirmed retry_ms later, not an interval later: the
@@ -122,7 +165,7 @@ static void svc_result(const struct hc_result *r, void *data)
 	if (!ok && s->fsm.up)
 		next = now + s->cfg->retry_ms * 1000ull;
 	else
-		next = s->probe_start_us + interval_us;
+		next = s->probe_start_us + s->cfg->interval_ms * 1000ull;
 	svc_arm(s, next > now ? next : now);
 }
 
@@ -132,23 +175,32 @@ void svc_kick(struct svc *s)
 		svc_arm(s, loop_now_us());
 }
 
-int svc_create(struct svc **out, struct agent *a, const struct cfg_service *c)
+void svc_reset(struct svc *s, bool up)
+{
+	hc_fsm_init(&s->fsm, s->cfg->rise, s->cfg->fall, up);
+	svc_mark(s);
+}
+
+int svc_create(struct svc **out, struct loop *loop, const struct cfg_service *c, svc_change_cb cb,
+	       void *data)
 {
 	struct svc *s = calloc(1, sizeof(*s));
 	int ret;
 
 	if (!s)
 		return -ENOMEM;
-	s->agent = a;
 	s->cfg = c;
-	hc_fsm_init(&s->fsm, c->rise, c->fall, false);
+	s->loop = loop;
+	s->cb = cb;
+	s->data = data;
+	svc_reset(s, false);
 	ret = hc_create(&s->hc, &c->probe, svc_result, s);
 	if (ret < 0)
 		goto fail;
-	ret = loop_watch_add(a->loop, -1, EPOLLIN, svc_readable, s, &s->fd_watch);
+	ret = loop_watch_add(loop, -1, EPOLLIN, svc_readable, s, &s->fd_watch);
 	if (ret < 0)
 		goto fail;
-	ret = loop_timer_add(a->loop, svc_timer, s, &s->timer);
+	ret = loop_timer_add(loop, svc_timer, s, &s->timer);
 	if (ret < 0)
 		goto fail;
 	*out = s;
@@ -163,10 +215,15 @@ int svc_new_probe(struct svc *s, const struct cfg_service *c, struct hc **out)
 	return hc_create(out, &c->probe, svc_result, s);
 }
 
-void svc_set_probe(struct svc *s, struct hc *hc)
+void svc_commit(struct svc *s, const struct cfg_service *c, struct hc *probe)
 {
+	s->cfg = c;
+	s->fsm.rise = c->rise;
+	s->fsm.fall = c->fall;
+	if (!probe)
+		return;
 	hc_destroy(s->hc);
-	s->hc = hc;
+	s->hc = probe;
 	svc_sync_fd(s);
 	svc_arm(s, loop_now_us());
 }

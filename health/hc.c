@@ -8,9 +8,7 @@
 #include <time.h>
 #include <unbound.h>
 #include <arpa/inet.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <netinet/in.h>
 
 #include "health/hc.h"
 
@@ -73,6 +71,31 @@ static int hc_ub_errno(int err)
 	}
 }
 
+const char *hc_server_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+	char ip[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET && inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip)))
+		snprintf(buf, len, "%s@%u", ip, ntohs(in->sin_port));
+	else if (ss->ss_family == AF_INET6 && inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip)))
+		snprintf(buf, len, "%s@%u", ip, ntohs(in6->sin6_port));
+	else
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+bool hc_params_equal(const struct hc_params *a, const struct hc_params *b)
+{
+	char sa[HC_SERVER_MAX], sb[HC_SERVER_MAX];
+
+	return !strcmp(hc_server_str(&a->server, sa, sizeof(sa)),
+		       hc_server_str(&b->server, sb, sizeof(sb))) &&
+	       !strcmp(a->qname, b->qname) && a->qtype == b->qtype && a->rcode_ok == b->rcode_ok &&
+	       a->timeout_ms == b->timeout_ms && a->tcp == b->tcp;
+}
+
 static void hc_ctx_drop(struct hc *hc)
 {
 	if (!hc->ctx)
@@ -83,7 +106,7 @@ static void hc_ctx_drop(struct hc *hc)
 
 static int hc_ctx_new(struct hc *hc)
 {
-	char zone[HC_QNAME_MAX + sizeof(" transparent")];
+	char zone[HC_QNAME_MAX + sizeof(" transparent")], server[HC_SERVER_MAX];
 	struct ub_ctx *ctx;
 	size_t i;
 	int err;
@@ -108,7 +131,7 @@ static int hc_ctx_new(struct hc *hc)
 		if (err)
 			goto cleanup;
 	}
-	err = ub_ctx_set_fwd(ctx, hc->p.server);
+	err = ub_ctx_set_fwd(ctx, hc_server_str(&hc->p.server, server, sizeof(server)));
 	if (err)
 		goto cleanup;
 	/* Threads, not fork: a forked worker would be a copy of the agent, its sockets too. */
@@ -128,7 +151,7 @@ int hc_create(struct hc **out, const struct hc_params *p, hc_done_cb cb, void *d
 	int ret;
 
 	*out = NULL;
-	if (!cb || !memchr(p->server, '\0', sizeof(p->server)) ||
+	if (!cb || (p->server.ss_family != AF_INET && p->server.ss_family != AF_INET6) ||
 	    !memchr(p->qname, '\0', sizeof(p->qname)) || p->qtype < 0 || p->qtype > 65535)
 		return -EINVAL;
 	hc = calloc(1, sizeof(*hc));
@@ -200,65 +223,11 @@ static void hc_ub_done(void *arg, int err, struct ub_result *result)
 	ub_resolve_free(result);
 }
 
-/* libunbound reports a refused TCP connection as SERVFAIL. A non-blocking connect tells
- * the operator which it was: refused at once means nothing listens there any more. */
-static bool hc_refused(const char *server)
-{
-	char host[HC_SERVER_MAX], *at;
-	struct sockaddr_storage ss = {0};
-	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-	socklen_t len;
-	unsigned port = 53;
-	bool refused;
-	int fd;
-
-	snprintf(host, sizeof(host), "%s", server);
-	at = strrchr(host, '@');
-	if (at) {
-		*at = '\0';
-		port = (unsigned)strtoul(at + 1, NULL, 10);
-	}
-	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		in->sin_port = htons((uint16_t)port);
-		len = sizeof(*in);
-	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		len = sizeof(*in6);
-	} else {
-		return false;
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	if (connect(fd, (struct sockaddr *)&ss, len) == 0)
-		refused = false;
-	else if (errno != EINPROGRESS)
-		refused = errno == ECONNREFUSED;
-	else {
-		/* the reset comes at once from a local host; never wait long for a remote one */
-		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-		int err = 0;
-		socklen_t elen = sizeof(err);
-
-		refused = poll(&pfd, 1, 10) == 1 &&
-			  !getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) && err == ECONNREFUSED;
-	}
-	close(fd);
-	return refused;
-}
-
 /* Ends the probe. The callback comes last so that it may start the next probe or
  * destroy hc. */
 static void hc_finish(struct hc *hc)
 {
 	struct hc_result r = hc->res;
-
-	if (hc->p.tcp && r.status == HC_RCODE && r.rcode == 2 && hc_refused(hc->p.server))
-		snprintf(r.why, sizeof(r.why), "connection refused: nothing listens on %s",
-			 hc->p.server);
 
 	/* A failed context has marked the server down in its infra cache, and a negative
 	 * answer sits in its cache: either would hide the resolver's real state next time. */

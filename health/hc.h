@@ -11,18 +11,20 @@
 #define HC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define HC_QNAME_MAX 256
 /* "ffff:...:ffff@65535" */
 #define HC_SERVER_MAX 56
 
 struct hc_params {
-	char server[HC_SERVER_MAX]; /* "127.0.0.1@53", as ub_ctx_set_fwd() takes it */
-	char qname[HC_QNAME_MAX];   /* fully qualified, trailing dot */
-	int qtype;		    /* RR type number */
-	uint32_t rcode_ok;	    /* bit n set: rcode n is a healthy answer */
-	unsigned timeout_ms;	    /* reported in the timeout reason only: the caller times */
+	struct sockaddr_storage server; /* AF_INET or AF_INET6 with its port; zero padding */
+	char qname[HC_QNAME_MAX];	/* fully qualified, trailing dot */
+	int qtype;			/* RR type number */
+	uint32_t rcode_ok;		/* bit n set: rcode n is a healthy answer */
+	unsigned timeout_ms;		/* reported in the timeout reason only: the caller times */
 	bool tcp; /* query over TCP: a resolver that died refuses at once, over UDP it is
 		   * silent (libunbound ignores ICMP) and looks hung until the deadline */
 };
@@ -40,6 +42,12 @@ struct hc_result {
 	uint64_t rtt_us; /* start to answer (or to the deadline) */
 	char why[96];	 /* "timeout after 100 ms", "rcode SERVFAIL", "libunbound: ..." */
 };
+
+/* "127.0.0.1@53", "::1@5353": as ub_ctx_set_fwd() takes it and as logs show it. Returns buf,
+ * "?" for a family that is neither. */
+const char *hc_server_str(const struct sockaddr_storage *ss, char *buf, size_t len);
+/* Same resolver, name, type, rcodes, deadline and transport. */
+bool hc_params_equal(const struct hc_params *a, const struct hc_params *b);
 
 typedef void (*hc_done_cb)(const struct hc_result *r, void *data);
 

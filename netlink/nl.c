@@ -7,6 +7,7 @@
 #include <sys/time.h>
 
 #include <libmnl/libmnl.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
 #include "netlink/nl.h"
@@ -16,6 +17,7 @@
 #define NL_RECV_SIZE	   32768
 #define NL_EVENT_RCVBUF	   (4 * 1024 * 1024)
 #define NL_REQ_TIMEOUT_SEC 2
+#define NL_DUMP_TRIES	   8
 
 struct nl {
 	struct mnl_socket *req;
@@ -23,6 +25,7 @@ struct nl {
 	uint32_t portid;
 	uint32_t seq;
 	unsigned lo; /* ifindex of lo, 0 until looked up */
+	unsigned long dump_retries;
 	/* a callback that re-enters would overwrite the buffer it is being called from */
 	bool in_request;
 	bool in_event;
@@ -47,6 +50,9 @@ static int open_req(struct nl *nl)
 		ret = -errno;
 		goto cleanup;
 	}
+	/* dumps filtered by the kernel (addresses of one link, 4.20+); without it the
+	 * replies cover the namespace and are filtered here */
+	nl_set_strict(nl, true);
 	nl->portid = mnl_socket_get_portid(nl->req);
 	return 0;
 
@@ -118,6 +124,21 @@ void nl_destroy(struct nl *nl)
 	free(nl);
 }
 
+int nl_set_strict(struct nl *nl, bool on)
+{
+	int v = on;
+
+	if (setsockopt(mnl_socket_get_fd(nl->req), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &v,
+		       sizeof(v)) < 0)
+		return -errno;
+	return 0;
+}
+
+unsigned long nl_dump_retries(const struct nl *nl)
+{
+	return nl->dump_retries;
+}
+
 int nl_event_fd(const struct nl *nl)
 {
 	return mnl_socket_get_fd(nl->ev);
@@ -131,13 +152,29 @@ static uint32_t next_seq(struct nl *nl)
 	return nl->seq;
 }
 
+/* Is the end of the answer to seq (NLMSG_DONE or NLMSG_ERROR) in these n bytes? */
+static bool answer_ends(const void *buf, ssize_t n, uint32_t seq)
+{
+	const struct nlmsghdr *nlh = buf;
+	int len = (int)n;
+
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
+		if (nlh->nlmsg_seq == seq &&
+		    (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR))
+			return true;
+	return false;
+}
+
 /* Sends the request built in buf and runs cb over every reply until the ACK or
- * NLMSG_DONE; an NLMSG_ERROR becomes its -errno. */
+ * NLMSG_DONE; an NLMSG_ERROR becomes its -errno. A dump that the kernel flags as
+ * interrupted (NLM_F_DUMP_INTR: the table changed while it was read) is read to its end,
+ * so that the socket is ready for the next request, and gives -EINTR. */
 static int request(struct nl *nl, const void *buf, mnl_cb_t cb, void *data)
 {
 	const struct nlmsghdr *nlh = buf;
 	const struct nlmsghdr *reply;
 	uint32_t seq = nlh->nlmsg_seq;
+	bool intr = false;
 	ssize_t n;
 	int ret;
 
@@ -158,9 +195,20 @@ static int request(struct nl *nl, const void *buf, mnl_cb_t cb, void *data)
 		}
 		/* the late answer to a request that timed out: not ours */
 		reply = (const struct nlmsghdr *)nl->req_buf;
-		if (mnl_nlmsg_ok(reply, n) && reply->nlmsg_seq != seq)
+		if (mnl_nlmsg_ok(reply, (int)n) && reply->nlmsg_seq != seq)
 			continue;
-		ret = mnl_cb_run(nl->req_buf, n, seq, nl->portid, cb, data);
+		if (intr) {
+			if (answer_ends(nl->req_buf, n, seq))
+				break;
+			continue;
+		}
+		ret = mnl_cb_run(nl->req_buf, (size_t)n, seq, nl->portid, cb, data);
+		if (ret == MNL_CB_ERROR && errno == EINTR) {
+			intr = true;
+			if (answer_ends(nl->req_buf, n, seq))
+				break;
+			continue;
+		}
 		if (ret == MNL_CB_ERROR) {
 			ret = errno ? -errno : -EIO;
 			goto cleanup;
@@ -168,7 +216,7 @@ static int request(struct nl *nl, const void *buf, mnl_cb_t cb, void *data)
 		if (ret == MNL_CB_STOP)
 			break;
 	}
-	ret = 0;
+	ret = intr ? -EINTR : 0;
 
 cleanup:
 	nl->in_request = false;
@@ -176,8 +224,7 @@ cleanup:
 }
 
 struct link_ctx {
-	unsigned ifindex;
-	bool up;
+	struct nl_link link;
 	bool found;
 };
 
@@ -186,7 +233,7 @@ static int link_get_cb(const struct nlmsghdr *nlh, void *data)
 	struct link_ctx *ctx = data;
 	int ret;
 
-	ret = nl_msg_parse_link(nlh, &ctx->ifindex, NULL, &ctx->up);
+	ret = nl_msg_parse_link(nlh, &ctx->link);
 	if (ret < 0) {
 		errno = -ret;
 		return MNL_CB_ERROR;
@@ -195,13 +242,13 @@ static int link_get_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int nl_link_get(struct nl *nl, const char *ifname, unsigned *ifindex, bool *up)
+int nl_link_get(struct nl *nl, const char *ifname, unsigned ifindex, struct nl_link *out)
 {
 	_Alignas(struct nlmsghdr) char buf[NL_MSG_REQ_SIZE];
 	struct link_ctx ctx = {0};
 	int ret;
 
-	ret = nl_msg_link_get(buf, sizeof(buf), next_seq(nl), ifname);
+	ret = nl_msg_link_get(buf, sizeof(buf), next_seq(nl), ifname, ifindex);
 	if (ret < 0)
 		return ret;
 	ret = request(nl, buf, link_get_cb, &ctx);
@@ -210,10 +257,8 @@ int nl_link_get(struct nl *nl, const char *ifname, unsigned *ifindex, bool *up)
 	/* an ACK without the link: should not happen, but is no answer either */
 	if (!ctx.found)
 		return -EIO;
-	if (ifindex)
-		*ifindex = ctx.ifindex;
-	if (up)
-		*up = ctx.up;
+	if (out)
+		*out = ctx.link;
 	return 0;
 }
 
@@ -245,7 +290,7 @@ typedef int (*addr_builder)(void *buf, size_t len, uint32_t seq, unsigned ifinde
 			    const struct nl_addr *a);
 
 /* One request about one address; the errnos `done` and `done2` mean it was already so,
- * which makes the call idempotent. */
+ * which makes the call idempotent: 1 then, 0 when it changed something. */
 static int addr_request(struct nl *nl, addr_builder build, unsigned ifindex,
 			const struct nl_addr *a, int done, int done2)
 {
@@ -256,7 +301,7 @@ static int addr_request(struct nl *nl, addr_builder build, unsigned ifindex,
 	if (ret < 0)
 		return ret;
 	ret = request(nl, buf, NULL, NULL);
-	return ret == -done || ret == -done2 ? 0 : ret;
+	return ret == -done || ret == -done2 ? 1 : ret;
 }
 
 int nl_addr_add(struct nl *nl, unsigned ifindex, const struct nl_addr *a)
@@ -276,8 +321,13 @@ static int lo_index(struct nl *nl, unsigned *ifindex)
 	int ret = 0;
 
 	/* lo lives as long as its namespace: look it up once */
-	if (!nl->lo)
-		ret = nl_link_get(nl, "lo", &nl->lo, NULL);
+	if (!nl->lo) {
+		struct nl_link l;
+
+		ret = nl_link_get(nl, "lo", 0, &l);
+		if (ret == 0)
+			nl->lo = l.ifindex;
+	}
 	*ifindex = nl->lo;
 	return ret;
 }
@@ -287,7 +337,8 @@ int nl_drain_add(struct nl *nl, const struct nl_addr *a)
 	unsigned lo;
 	int ret = lo_index(nl, &lo);
 
-	return ret < 0 ? ret : addr_request(nl, nl_msg_route_local_add, lo, a, EEXIST, EEXIST);
+	ret = ret < 0 ? ret : addr_request(nl, nl_msg_route_local_add, lo, a, EEXIST, EEXIST);
+	return ret < 0 ? ret : 0;
 }
 
 int nl_drain_del(struct nl *nl, const struct nl_addr *a)
@@ -296,13 +347,14 @@ int nl_drain_del(struct nl *nl, const struct nl_addr *a)
 	int ret = lo_index(nl, &lo);
 
 	/* IPv4 says ESRCH for a route that is not there, IPv6 ENOENT */
-	return ret < 0 ? ret : addr_request(nl, nl_msg_route_local_del, lo, a, ESRCH, ENOENT);
+	ret = ret < 0 ? ret : addr_request(nl, nl_msg_route_local_del, lo, a, ESRCH, ENOENT);
+	return ret < 0 ? ret : 0;
 }
 
 struct dump_ctx {
 	unsigned ifindex;
-	nl_addr_cb cb;
-	void *data;
+	struct nl_addr *addrs;
+	size_t n, cap;
 };
 
 static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
@@ -319,23 +371,42 @@ static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
 		errno = -ret;
 		return MNL_CB_ERROR;
 	}
-	if (ifindex == ctx->ifindex)
-		ctx->cb(&a, ctx->data);
+	if (ifindex != ctx->ifindex)
+		return MNL_CB_OK;
+	if (ctx->n == ctx->cap) {
+		size_t cap = ctx->cap ? 2 * ctx->cap : 16;
+		struct nl_addr *p = realloc(ctx->addrs, cap * sizeof(*p));
+
+		if (!p) {
+			errno = ENOMEM;
+			return MNL_CB_ERROR;
+		}
+		ctx->addrs = p;
+		ctx->cap = cap;
+	}
+	ctx->addrs[ctx->n++] = a;
 	return MNL_CB_OK;
 }
 
 int nl_addr_dump(struct nl *nl, unsigned ifindex, nl_addr_cb cb, void *data)
 {
 	_Alignas(struct nlmsghdr) char buf[NL_MSG_REQ_SIZE];
-	struct dump_ctx ctx = {ifindex, cb, data};
-	int ret;
+	struct dump_ctx ctx = {.ifindex = ifindex};
+	int ret = -EINTR;
 
 	if (!cb)
 		return -EINVAL;
-	ret = nl_msg_addr_dump(buf, sizeof(buf), next_seq(nl));
-	if (ret < 0)
-		return ret;
-	return request(nl, buf, addr_dump_cb, &ctx);
+	for (int i = 0; i < NL_DUMP_TRIES && ret == -EINTR; i++) {
+		nl->dump_retries += i > 0;
+		ctx.n = 0;
+		ret = nl_msg_addr_dump(buf, sizeof(buf), next_seq(nl), ifindex);
+		if (ret == 0)
+			ret = request(nl, buf, addr_dump_cb, &ctx);
+	}
+	for (size_t i = 0; ret == 0 && i < ctx.n; i++)
+		cb(&ctx.addrs[i], data);
+	free(ctx.addrs);
+	return ret;
 }
 
 struct event_ctx {
@@ -392,4 +463,77 @@ int nl_event_read(struct nl *nl, nl_event_cb cb, void *data)
 cleanup:
 	nl->in_event = false;
 	return ret;
+}
+
+struct diag_ctx {
+	int proto;
+	nl_sock_cb cb;
+	void *data;
+};
+
+static int diag_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct diag_ctx *ctx = data;
+	struct nl_sock s;
+	int ret = nl_msg_parse_diag(nlh, ctx->proto, &s);
+
+	if (ret == -EAFNOSUPPORT)
+		return MNL_CB_OK;
+	if (ret < 0) {
+		errno = -ret;
+		return MNL_CB_ERROR;
+	}
+	ctx->cb(&s, ctx->data);
+	return MNL_CB_OK;
+}
+
+int nl_listeners(nl_sock_cb cb, void *data)
+{
+	static const int fams[] = {AF_INET, AF_INET6}, protos[] = {IPPROTO_TCP, IPPROTO_UDP};
+	struct nl *nl = calloc(1, sizeof(*nl));
+	struct timeval tv = {.tv_sec = NL_REQ_TIMEOUT_SEC};
+	int ret = 0;
+
+	if (!nl)
+		return -ENOMEM;
+	nl->req = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
+	if (!nl->req || mnl_socket_bind(nl->req, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    setsockopt(mnl_socket_get_fd(nl->req), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		ret = -errno;
+	if (ret == 0)
+		nl->portid = mnl_socket_get_portid(nl->req);
+	for (size_t f = 0; f < 2 && ret == 0; f++) {
+		for (size_t p = 0; p < 2 && ret == 0; p++) {
+			_Alignas(struct nlmsghdr) char buf[NL_MSG_REQ_SIZE];
+			struct diag_ctx ctx = {protos[p], cb, data};
+
+			ret = nl_msg_diag_dump(buf, sizeof(buf), next_seq(nl), fams[f], protos[p]);
+			if (ret == 0)
+				ret = request(nl, buf, diag_cb, &ctx);
+			/* a kernel without IPv6 has nothing to say about it */
+			if (ret == -ENOENT && fams[f] == AF_INET6)
+				ret = 0;
+		}
+	}
+	nl_destroy(nl);
+	return ret;
+}
+
+bool nl_sock_accepts(const struct nl_sock *s, int proto, const struct nl_addr *a, uint16_t port)
+{
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+	struct in6_addr mapped = {0};
+
+	if (s->proto != proto || s->port != port)
+		return false;
+	if (a->family == AF_INET6)
+		return s->family == AF_INET6 && (!memcmp(&s->local.v6, &any6, sizeof(any6)) ||
+						 !memcmp(&s->local.v6, &a->u.v6, sizeof(a->u.v6)));
+	if (s->family == AF_INET)
+		return s->local.v4.s_addr == INADDR_ANY || s->local.v4.s_addr == a->u.v4.s_addr;
+	/* an IPv6 socket takes IPv4 as ::ffff:a.b.c.d, or on :: unless IPV6_V6ONLY */
+	mapped.s6_addr[10] = mapped.s6_addr[11] = 0xff;
+	memcpy(&mapped.s6_addr[12], &a->u.v4, 4);
+	return (!memcmp(&s->local.v6, &any6, sizeof(any6)) && !s->v6only) ||
+	       !memcmp(&s->local.v6, &mapped, sizeof(mapped));
 }

@@ -3,8 +3,8 @@
  *
  * Every request carries NLM_F_ACK and its reply is checked with mnl_cb_run(seq, portid).
  * Functions return 0 or -errno and log nothing above debug: the agent logs once, where it
- * handles the error. A request unanswered for 2 s gives -ETIMEDOUT. A request made from
- * inside nl_addr_dump()'s callback gives -EBUSY (it would reuse the buffer being read). */
+ * handles the error. A request unanswered for 2 s gives -ETIMEDOUT. Request buffers are
+ * zeroed before they are built: no byte of ours that the kernel reads is uninitialised. */
 #ifndef NL_H
 #define NL_H
 
@@ -43,17 +43,26 @@ void nl_destroy(struct nl *nl);
 /* Poll this for readability, then call nl_event_read(). */
 int nl_event_fd(const struct nl *nl);
 
-/* -ENODEV when there is no such link. up is IFF_UP. */
-int nl_link_get(struct nl *nl, const char *ifname, unsigned *ifindex, bool *up);
+struct nl_link {
+	unsigned ifindex;
+	char name[IFNAMSIZ];
+	char kind[16]; /* IFLA_INFO_KIND ("dummy", "ifb", "veth"), "" for a link without one */
+	bool up;       /* IFF_UP */
+};
+
+/* The link named ifname, or when ifname is NULL the one with index ifindex. -ENODEV when
+ * there is no such link. out may be NULL (is there one?). */
+int nl_link_get(struct nl *nl, const char *ifname, unsigned ifindex, struct nl_link *out);
 /* Creates a link of kind "dummy". -EEXIST when the name is taken; -EOPNOTSUPP when the
  * kernel has no dummy driver ("Unknown device type"). */
 int nl_link_create_dummy(struct nl *nl, const char *ifname);
 int nl_link_set_up(struct nl *nl, unsigned ifindex);
 
-/* Idempotent: an address already there (EEXIST) is success. IPv6 is added with
- * IFA_F_NODAD so it is never tentative (its kernel route follows the ACK by a moment). */
+/* Idempotent: 0 added, 1 when it was there already (EEXIST: for IPv6 that may be the same
+ * address with another prefix length). IPv6 is added with IFA_F_NODAD so it is never
+ * tentative (its kernel route follows the ACK by a moment). */
 int nl_addr_add(struct nl *nl, unsigned ifindex, const struct nl_addr *a);
-/* Idempotent: an address already gone (EADDRNOTAVAIL) is success. */
+/* Idempotent: 0 removed, 1 when it was not there (EADDRNOTAVAIL). */
 int nl_addr_del(struct nl *nl, unsigned ifindex, const struct nl_addr *a);
 
 /* Draining: while a local route for a's address exists the host keeps accepting traffic
@@ -64,8 +73,18 @@ int nl_addr_del(struct nl *nl, unsigned ifindex, const struct nl_addr *a);
 int nl_drain_add(struct nl *nl, const struct nl_addr *a);
 int nl_drain_del(struct nl *nl, const struct nl_addr *a);
 
+/* Kernel-side filtering of dumps (NETLINK_GET_STRICT_CHK): on by default where the kernel
+ * has it (4.20+). Off, a dump covers the namespace and is filtered here, as on older
+ * kernels: such dumps span many reads and get interrupted by unrelated changes. */
+int nl_set_strict(struct nl *nl, bool on);
+/* Dumps read again because the kernel flagged them interrupted, since nl_create(). */
+unsigned long nl_dump_retries(const struct nl *nl);
+
 typedef void (*nl_addr_cb)(const struct nl_addr *a, void *data);
-/* Every IPv4 and IPv6 address on ifindex. */
+/* Every IPv4 and IPv6 address on ifindex, from one complete dump: the kernel filters by
+ * ifindex where it can (strict checking), a dump interrupted by concurrent changes
+ * (NLM_F_DUMP_INTR) is read to its end and retried, and cb runs only once a whole dump was
+ * read, so it may make requests itself. -EINTR after 8 interrupted tries. */
 int nl_addr_dump(struct nl *nl, unsigned ifindex, nl_addr_cb cb, void *data);
 
 enum nl_event_type {
@@ -78,9 +97,8 @@ enum nl_event_type {
 struct nl_event {
 	enum nl_event_type type;
 	unsigned ifindex;
-	char ifname[IFNAMSIZ]; /* links only */
-	bool up;	       /* links only: IFF_UP */
-	struct nl_addr addr;   /* addresses only */
+	struct nl_link link; /* links only */
+	struct nl_addr addr; /* addresses only */
 };
 
 typedef void (*nl_event_cb)(const struct nl_event *ev, void *data);
@@ -88,5 +106,25 @@ typedef void (*nl_event_cb)(const struct nl_event *ev, void *data);
  * kernel dropped events (receive overrun), -EINVAL that a malformed one was skipped: after
  * any error the caller must re-read the state it tracks. */
 int nl_event_read(struct nl *nl, nl_event_cb cb, void *data);
+
+/* Sockets (sock_diag, NETLINK_SOCK_DIAG): who listens where in this network namespace. */
+struct nl_sock {
+	int family; /* AF_INET or AF_INET6 */
+	int proto;  /* IPPROTO_TCP or IPPROTO_UDP */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} local;
+	uint16_t port; /* host order */
+	bool v6only;   /* an IPv6 wildcard that does not take IPv4 */
+};
+
+typedef void (*nl_sock_cb)(const struct nl_sock *s, void *data);
+/* Every listening TCP socket and every bound, unconnected UDP socket, both families, through
+ * a sock_diag socket of its own (no privilege needed). 0 or -errno. */
+int nl_listeners(nl_sock_cb cb, void *data);
+/* Does s take proto traffic for address a on port: bound to a itself, to its family's
+ * wildcard, or to the IPv6 wildcard without IPV6_V6ONLY (for IPv4)? */
+bool nl_sock_accepts(const struct nl_sock *s, int proto, const struct nl_addr *a, uint16_t port);
 
 #endif

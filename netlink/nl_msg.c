@@ -11,7 +11,10 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/inet_diag.h>
 #include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/tcp.h>
 
 #include "netlink/nl_msg.h"
 
@@ -102,6 +105,9 @@ static struct nlmsghdr *put_header(void *buf, size_t len, uint16_t type, uint16_
 
 	if (!buf || len < MNL_NLMSG_HDRLEN + MNL_ALIGN(famlen))
 		return NULL;
+	/* libmnl pads attributes without zeroing the padding: the whole buffer is zeroed so
+	 * that no byte sent to the kernel is uninitialised */
+	memset(buf, 0, len);
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
@@ -213,16 +219,39 @@ int nl_msg_addr_del(void *buf, size_t len, uint32_t seq, unsigned ifindex, const
 	return addr_req(buf, len, RTM_DELADDR, 0, seq, ifindex, a);
 }
 
-int nl_msg_addr_dump(void *buf, size_t len, uint32_t seq)
+int nl_msg_addr_dump(void *buf, size_t len, uint32_t seq, unsigned ifindex)
 {
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 
+	if (!ifindex_ok(ifindex))
+		return -EINVAL;
 	nlh = put_header(buf, len, RTM_GETADDR, NLM_F_DUMP, seq, sizeof(*ifa));
 	if (!nlh)
 		return -EMSGSIZE;
 	ifa = mnl_nlmsg_get_payload(nlh);
 	ifa->ifa_family = AF_UNSPEC;
+	ifa->ifa_index = ifindex;
+	return 0;
+}
+
+int nl_msg_diag_dump(void *buf, size_t len, uint32_t seq, int family, int proto)
+{
+	struct inet_diag_req_v2 *req;
+	struct nlmsghdr *nlh;
+
+	if ((family != AF_INET && family != AF_INET6) ||
+	    (proto != IPPROTO_TCP && proto != IPPROTO_UDP))
+		return -EINVAL;
+	nlh = put_header(buf, len, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, seq, sizeof(*req));
+	if (!nlh)
+		return -EMSGSIZE;
+	/* a dump answers with NLMSG_DONE, never an ACK */
+	nlh->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
+	req = mnl_nlmsg_get_payload(nlh);
+	req->sdiag_family = (uint8_t)family;
+	req->sdiag_protocol = (uint8_t)proto;
+	req->idiag_states = proto == IPPROTO_TCP ? 1u << TCP_LISTEN : 1u << TCP_CLOSE;
 	return 0;
 }
 
@@ -264,15 +293,21 @@ int nl_msg_link_set_up(void *buf, size_t len, uint32_t seq, unsigned ifindex)
 	return 0;
 }
 
-int nl_msg_link_get(void *buf, size_t len, uint32_t seq, const char *ifname)
+int nl_msg_link_get(void *buf, size_t len, uint32_t seq, const char *ifname, unsigned ifindex)
 {
 	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
 
-	if (!ifname_ok(ifname))
+	if (ifname ? !ifname_ok(ifname) : !ifindex_ok(ifindex))
 		return -EINVAL;
-	nlh = put_header(buf, len, RTM_GETLINK, 0, seq, sizeof(struct ifinfomsg));
+	nlh = put_header(buf, len, RTM_GETLINK, 0, seq, sizeof(*ifi));
 	if (!nlh)
 		return -EMSGSIZE;
+	if (!ifname) {
+		ifi = mnl_nlmsg_get_payload(nlh);
+		ifi->ifi_index = (int)ifindex;
+		return 0;
+	}
 	if (!mnl_attr_put_strz_check(nlh, len, IFLA_IFNAME, ifname))
 		return -EMSGSIZE;
 	return 0;
@@ -360,12 +395,36 @@ int nl_msg_parse_addr(const struct nlmsghdr *nlh, unsigned *ifindex, struct nl_a
 	return 0;
 }
 
-int nl_msg_parse_link(const struct nlmsghdr *nlh, unsigned *ifindex, char ifname[IFNAMSIZ],
-		      bool *up)
+/* IFLA_INFO_KIND inside IFLA_LINKINFO, "" when absent. */
+static int parse_kind(const struct nlattr *linkinfo, char *kind, size_t size)
+{
+	const struct nlattr *tb[IFLA_INFO_MAX + 1] = {0};
+	struct attr_table t = {tb, IFLA_INFO_MAX};
+	const struct nlattr *k;
+
+	kind[0] = '\0';
+	if (!linkinfo)
+		return 0;
+	if (mnl_attr_validate(linkinfo, MNL_TYPE_NESTED) < 0 ||
+	    mnl_attr_parse_nested(linkinfo, attr_table_cb, &t) != MNL_CB_OK)
+		return -EINVAL;
+	k = tb[IFLA_INFO_KIND];
+	if (!k)
+		return 0;
+	if (mnl_attr_validate(k, MNL_TYPE_STRING) < 0 || mnl_attr_get_payload_len(k) == 0)
+		return -EINVAL;
+	/* a NUL-terminated string of at most size - 1 characters; a longer kind is cut */
+	snprintf(kind, size, "%.*s", (int)strnlen(mnl_attr_get_str(k), mnl_attr_get_payload_len(k)),
+		 mnl_attr_get_str(k));
+	return 0;
+}
+
+int nl_msg_parse_link(const struct nlmsghdr *nlh, struct nl_link *out)
 {
 	const struct nlattr *tb[IFLA_MAX + 1] = {0};
 	const struct ifinfomsg *ifi;
 	const struct nlattr *attr;
+	struct nl_link l = {0};
 	int ret;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
@@ -385,18 +444,51 @@ int nl_msg_parse_link(const struct nlmsghdr *nlh, unsigned *ifindex, char ifname
 	    mnl_attr_get_payload_len(attr) > IFNAMSIZ || mnl_attr_get_str(attr)[0] == '\0')
 		return -EINVAL;
 
-	if (ifindex)
-		*ifindex = ifi->ifi_index;
+	l.ifindex = (unsigned)ifi->ifi_index;
 	/* at most IFNAMSIZ bytes, the last one NUL: checked above */
-	if (ifname)
-		memcpy(ifname, mnl_attr_get_str(attr), mnl_attr_get_payload_len(attr));
-	if (up)
-		*up = ifi->ifi_flags & IFF_UP;
+	memcpy(l.name, mnl_attr_get_str(attr), mnl_attr_get_payload_len(attr));
+	l.up = ifi->ifi_flags & IFF_UP;
+	ret = parse_kind(tb[IFLA_LINKINFO], l.kind, sizeof(l.kind));
+	if (ret < 0)
+		return ret;
+	if (out)
+		*out = l;
+	return 0;
+}
+
+int nl_msg_parse_diag(const struct nlmsghdr *nlh, int proto, struct nl_sock *out)
+{
+	const struct nlattr *tb[INET_DIAG_MAX + 1] = {0};
+	const struct inet_diag_msg *m;
+	struct nl_sock s = {0};
+	int ret;
+
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+		return -EINVAL;
+	ret = parse_attrs(nlh, sizeof(*m), tb, INET_DIAG_MAX);
+	if (ret < 0)
+		return ret;
+	m = mnl_nlmsg_get_payload(nlh);
+	if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	s.family = m->idiag_family;
+	s.proto = proto;
+	memcpy(&s.local, m->id.idiag_src, addr_size(s.family));
+	s.port = ntohs(m->id.idiag_sport);
+	if (tb[INET_DIAG_SKV6ONLY]) {
+		if (mnl_attr_validate(tb[INET_DIAG_SKV6ONLY], MNL_TYPE_U8) < 0)
+			return -EINVAL;
+		s.v6only = mnl_attr_get_u8(tb[INET_DIAG_SKV6ONLY]);
+	}
+	if (out)
+		*out = s;
 	return 0;
 }
 
 int nl_msg_parse_event(const struct nlmsghdr *nlh, struct nl_event *ev)
 {
+	int ret;
+
 	memset(ev, 0, sizeof(*ev));
 	switch (nlh->nlmsg_type) {
 	case RTM_NEWADDR:
@@ -406,7 +498,9 @@ int nl_msg_parse_event(const struct nlmsghdr *nlh, struct nl_event *ev)
 	case RTM_NEWLINK:
 	case RTM_DELLINK:
 		ev->type = nlh->nlmsg_type == RTM_NEWLINK ? NL_EV_NEWLINK : NL_EV_DELLINK;
-		return nl_msg_parse_link(nlh, &ev->ifindex, ev->ifname, &ev->up);
+		ret = nl_msg_parse_link(nlh, &ev->link);
+		ev->ifindex = ev->link.ifindex;
+		return ret;
 	default:
 		return -ENOENT;
 	}

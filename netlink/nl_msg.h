@@ -26,8 +26,10 @@
 int nl_msg_addr_add(void *buf, size_t len, uint32_t seq, unsigned ifindex, const struct nl_addr *a);
 /* RTM_DELADDR with the same body as nl_msg_addr_add(). */
 int nl_msg_addr_del(void *buf, size_t len, uint32_t seq, unsigned ifindex, const struct nl_addr *a);
-/* RTM_GETADDR, NLM_F_DUMP, all families: the kernel ignores ifindex here, filter replies. */
-int nl_msg_addr_dump(void *buf, size_t len, uint32_t seq);
+/* RTM_GETADDR, NLM_F_DUMP, all families, ifa_index = ifindex: a kernel with strict checking
+ * on the socket (NETLINK_GET_STRICT_CHK) dumps that link only; others dump every link, so
+ * filter the replies too. */
+int nl_msg_addr_dump(void *buf, size_t len, uint32_t seq, unsigned ifindex);
 
 /* Drain routes: a local route (table local, type local, scope host) for a's host address
  * via oif, with our own protocol and metric so that it never matches the kernel's route
@@ -44,8 +46,11 @@ int nl_msg_route_local_del(void *buf, size_t len, uint32_t seq, unsigned oif,
 int nl_msg_link_create_dummy(void *buf, size_t len, uint32_t seq, const char *ifname);
 /* RTM_NEWLINK that sets IFF_UP (and only that flag) on ifindex. */
 int nl_msg_link_set_up(void *buf, size_t len, uint32_t seq, unsigned ifindex);
-/* RTM_GETLINK by IFLA_IFNAME. */
-int nl_msg_link_get(void *buf, size_t len, uint32_t seq, const char *ifname);
+/* RTM_GETLINK by IFLA_IFNAME, or by ifi_index when ifname is NULL. */
+int nl_msg_link_get(void *buf, size_t len, uint32_t seq, const char *ifname, unsigned ifindex);
+/* SOCK_DIAG_BY_FAMILY dump of family's proto sockets: TCP in state LISTEN, UDP in state
+ * CLOSE (bound, unconnected: what a server listens with). */
+int nl_msg_diag_dump(void *buf, size_t len, uint32_t seq, int family, int proto);
 
 /* RTM_NEWADDR or RTM_DELADDR. The address is IFA_LOCAL if present, else IFA_ADDRESS (the
  * kernel sends IPv6 IFA_LOCAL only with a peer). flags (may be NULL) is IFA_FLAGS if
@@ -53,9 +58,10 @@ int nl_msg_link_get(void *buf, size_t len, uint32_t seq, const char *ifname);
 int nl_msg_parse_addr(const struct nlmsghdr *nlh, unsigned *ifindex, struct nl_addr *a,
 		      uint32_t *flags);
 /* RTM_NEWLINK or RTM_DELLINK of family AF_UNSPEC (bridge port messages are
- * -EAFNOSUPPORT); IFLA_IFNAME is required. */
-int nl_msg_parse_link(const struct nlmsghdr *nlh, unsigned *ifindex, char ifname[IFNAMSIZ],
-		      bool *up);
+ * -EAFNOSUPPORT); IFLA_IFNAME is required, IFLA_LINKINFO/IFLA_INFO_KIND optional. */
+int nl_msg_parse_link(const struct nlmsghdr *nlh, struct nl_link *out);
+/* A SOCK_DIAG_BY_FAMILY answer (struct inet_diag_msg) for a socket of proto. */
+int nl_msg_parse_diag(const struct nlmsghdr *nlh, int proto, struct nl_sock *out);
 /* RTM_NEWADDR, RTM_DELADDR, RTM_NEWLINK or RTM_DELLINK into ev (fields that do not apply
  * are zero); -ENOENT for any other message type. */
 int nl_msg_parse_event(const struct nlmsghdr *nlh, struct nl_event *ev);

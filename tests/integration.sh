@@ -169,7 +169,9 @@ setup_ok=1
 ns_create "$NS" || setup_ok=0
 [ $setup_ok = 1 ] && { ip -n "$NS" link add "$IF" type ifb || setup_ok=0; }
 if [ $setup_ok = 1 ]; then
-	ub_write_conf "$T"
+	# unbound listens on the service addresses too, as etc/unbound.conf has it: --check-once
+	# looks for the listeners
+	ub_write_conf "$T" "interface: ${A4%/*}" "interface: ${A6%/*}" "interface: ${A4B%/*}"
 	ub_start "$NS" "$T" || setup_ok=0
 fi
 if [ $setup_ok = 0 ]; then

@@ -55,7 +55,7 @@ static struct cfg *parse(const char *text)
 
 	if (ret < 0) {
 		for (size_t i = 0; i < errs.n; i++)
-			print_message("  %s\n", errs.msg[i]);
+			print_message("  %s\n", errs.msg[i].text);
 		return NULL;
 	}
 	return cfg;
@@ -70,12 +70,35 @@ static void expect_error(const char *text, const char *want)
 	assert_int_equal(ret, -EINVAL);
 	assert_null(cfg);
 	for (size_t i = 0; i < errs.n; i++)
-		if (!strcmp(errs.msg[i], want))
+		if (!strcmp(errs.msg[i].text, want))
 			return;
 	print_message("wanted: %s\ngot %zu:\n", want, errs.n);
 	for (size_t i = 0; i < errs.n; i++)
-		print_message("  %s\n", errs.msg[i]);
+		print_message("  %s\n", errs.msg[i].text);
 	fail();
+}
+
+static const struct cfg_service *find(const struct cfg *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nservices; i++)
+		if (!strcmp(cfg->services[i].name, name))
+			return &cfg->services[i];
+	return NULL;
+}
+
+static const char *server(const struct cfg_service *s)
+{
+	static char buf[HC_SERVER_MAX];
+
+	return hc_server_str(&s->probe.server, buf, sizeof(buf));
+}
+
+static const char *addr_str(const struct cfg *cfg, const struct cfg_service *s, size_t j)
+{
+	static char buf[NL_ADDRSTRLEN];
+
+	assert_true(j < s->naddrs);
+	return nl_addr_str(&cfg->addrs[s->first + j].addr, buf, sizeof(buf));
 }
 
 /* A file with one service around `line`, which lands on line 4. */
@@ -106,13 +129,13 @@ static void test_good(void **state)
 	assert_string_equal(cfg->frr_pathspace, "campus-a");
 	assert_int_equal(cfg->log_level, LOG_DEBUG);
 	assert_int_equal(cfg->nservices, 2);
-	s = cfg_service_find(cfg, "resolver");
+	s = find(cfg, "resolver");
 	assert_non_null(s);
 	assert_int_equal(s->line, 13);
 	assert_int_equal(s->naddrs, 2);
-	assert_string_equal(nl_addr_str(&s->addrs[0], buf, sizeof(buf)), "10.53.0.53/32");
-	assert_string_equal(nl_addr_str(&s->addrs[1], buf, sizeof(buf)), "fd53::53/128");
-	assert_string_equal(s->probe.server, "127.0.0.1@5353");
+	assert_string_equal(addr_str(cfg, s, 0), "10.53.0.53/32");
+	assert_string_equal(addr_str(cfg, s, 1), "fd53::53/128");
+	assert_string_equal(server(s), "127.0.0.1@5353");
 	assert_string_equal(s->probe.qname, "probe.campus.test.");
 	assert_int_equal(s->probe.qtype, 28);
 	assert_int_equal(s->probe.rcode_ok, (1u << 0) | (1u << 3));
@@ -122,12 +145,25 @@ static void test_good(void **state)
 	assert_int_equal(s->fall, 1);
 	assert_false(s->probe.tcp);
 	assert_int_equal(s->retry_ms, 0);
-	s = cfg_service_find(cfg, "second");
+	s = find(cfg, "second");
 	assert_non_null(s);
 	assert_int_equal(s->naddrs, 2);
 	assert_string_equal(s->probe.qname, "example.org.");
-	assert_ptr_equal(cfg_addr_owner(cfg, &s->addrs[0]), s);
-	assert_null(cfg_service_find(cfg, "nope"));
+	/* the flat address table and its index */
+	assert_int_equal(cfg->naddrs, 4);
+	for (size_t i = 0; i < cfg->naddrs; i++)
+		assert_int_equal(cfg_addr_find(cfg, &cfg->addrs[i].addr), (ssize_t)i);
+	assert_ptr_equal(&cfg->services[cfg->addrs[s->first].svc], s);
+	assert_string_equal(addr_str(cfg, s, 1), "fd53::54/128");
+	{
+		struct nl_addr a;
+
+		assert_int_equal(nl_addr_parse("10.53.0.99", &a), 0);
+		assert_int_equal(cfg_addr_find(cfg, &a), -1);
+		assert_int_equal(nl_addr_parse("fd53::53/127", &a), 0);
+		assert_int_equal(cfg_addr_find(cfg, &a), -1);
+	}
+	assert_null(find(cfg, "nope"));
 	cfg_free(cfg);
 }
 
@@ -148,7 +184,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg->frr_pathspace, "");
 	assert_int_equal(cfg->log_level, LOG_INFO);
 	s = &cfg->services[0];
-	assert_string_equal(s->probe.server, "127.0.0.1@53");
+	assert_string_equal(server(s), "127.0.0.1@53");
 	assert_int_equal(s->probe.qtype, 1);
 	assert_int_equal(s->probe.rcode_ok, 1u);
 	assert_int_equal(s->interval_ms, 100);
@@ -167,7 +203,7 @@ static void test_ipv6_resolver_and_bom(void **state)
 
 	(void)state;
 	assert_non_null(cfg);
-	assert_string_equal(cfg->services[0].probe.server, "::1@53");
+	assert_string_equal(server(&cfg->services[0]), "::1@53");
 	assert_int_equal(cfg->services[0].probe.qtype, 65);
 	cfg_free(cfg);
 }
@@ -230,16 +266,56 @@ static void test_addresses(void **state)
 		     "t.conf:4: address 10.53.0.53/32 listed twice");
 	expect_error("[service a]\naddresses = 10.53.0.53\nquery = x.\n"
 		     "[service b]\naddresses = fd53::1, 10.53.0.53\nquery = x.\n",
-		     "t.conf:5: address 10.53.0.53/32 is already in [service a]");
+		     "t.conf:5: address 10.53.0.53/32 is already in [service a] (line 2)");
 	expect_error("[service a]\naddresses = 10.53.0.53\nresolver = 10.53.0.53@53\nquery = x.\n",
-		     "t.conf:1: [service a] resolver 10.53.0.53 is an anycast address: probe the "
-		     "host's own unicast or loopback address");
+		     "t.conf:3: [service a] resolver 10.53.0.53@53 is an anycast address: probe "
+		     "the host's own unicast or loopback address");
+	/* only hosts: a prefix would be announced from every instance */
+	expect_error("[service r]\naddresses = 10.53.0.0/24\nquery = x.\n",
+		     "t.conf:2: address 10.53.0.0/24: a service address is one host (/32): routers "
+		     "would announce the whole /24 from every instance");
+	expect_error("[service r]\naddresses = fd53::53/64\nquery = x.\n",
+		     "t.conf:2: address fd53::53/64: a service address is one host (/128): routers "
+		     "would announce the whole /64 from every instance");
+	/* addresses no router announces */
+	expect_error(
+	    "[service r]\naddresses = 0.0.0.0\nquery = x.\n",
+	    "t.conf:2: address 0.0.0.0 is unspecified ('this network', 0.0.0.0/8): routers "
+	    "cannot announce it");
+	expect_error("[service r]\naddresses = ::\nquery = x.\n",
+		     "t.conf:2: address :: is unspecified: routers cannot announce it");
+	expect_error("[service r]\naddresses = 127.0.0.53\nquery = x.\n",
+		     "t.conf:2: address 127.0.0.53 is loopback: routers cannot announce it");
+	expect_error("[service r]\naddresses = ::1\nquery = x.\n",
+		     "t.conf:2: address ::1 is loopback: routers cannot announce it");
+	expect_error("[service r]\naddresses = 224.0.0.53\nquery = x.\n",
+		     "t.conf:2: address 224.0.0.53 is multicast: routers cannot announce it");
+	expect_error("[service r]\naddresses = ff02::53\nquery = x.\n",
+		     "t.conf:2: address ff02::53 is multicast: routers cannot announce it");
+	expect_error("[service r]\naddresses = 169.254.0.53\nquery = x.\n",
+		     "t.conf:2: address 169.254.0.53 is link-local: routers cannot announce it");
+	expect_error("[service r]\naddresses = fe80::53\nquery = x.\n",
+		     "t.conf:2: address fe80::53 is link-local: routers cannot announce it");
+	expect_error("[service r]\naddresses = 255.255.255.255\nquery = x.\n",
+		     "t.conf:2: address 255.255.255.255 is broadcast: routers cannot announce it");
+	expect_error(
+	    "[service r]\naddresses = ::ffff:10.53.0.53\nquery = x.\n",
+	    "t.conf:2: address ::ffff:10.53.0.53 is IPv4-mapped: routers cannot announce it");
+	/* a resolver inside a service prefix is anycast too, and never a wildcard */
+	expect_error("[service a]\naddresses = fd53::53\nresolver = fd53::53@5353\nquery = x.\n",
+		     "t.conf:3: [service a] resolver fd53::53@5353 is an anycast address: probe "
+		     "the host's own unicast or loopback address");
+	expect_service_error(
+	    "resolver = 0.0.0.0",
+	    "t.conf:4: resolver 0.0.0.0: probe one resolver's own unicast address");
+	expect_service_error(
+	    "resolver = ff02::1@53",
+	    "t.conf:4: resolver ff02::1: probe one resolver's own unicast address");
 }
 
 static void test_missing_and_twice(void **state)
 {
 	(void)state;
-	expect_error("[agent]\n", "t.conf: no [service NAME] section: nothing to announce");
 	expect_error("[service r]\nquery = x.\n", "t.conf:1: [service r] has no 'addresses'");
 	expect_error("[service r]\naddresses = 10.0.0.1\n", "t.conf:1: [service r] has no 'query'");
 	/* A section with no key at all is still seen (inih alone would not report it). */
@@ -287,7 +363,26 @@ static void test_values(void **state)
 		     "t.conf:2: vtysh 'vtysh' must be an absolute path");
 	expect_error(
 	    "[agent]\nfrr_pathspace = a/b\n[service r]\naddresses = 10.0.0.1\nquery = x.\n",
-	    "t.conf:2: frr_pathspace 'a/b' must be 1-31 letters, digits, '_', '.' or '-'");
+	    "t.conf:2: frr_pathspace 'a/b' must be 1-31 letters, digits, '_', '.' or '-', "
+	    "starting with a letter or digit");
+	/* vtysh -N would take these for a directory or an option */
+	expect_error("[agent]\nfrr_pathspace = ..\n[service r]\naddresses = 10.0.0.1\nquery = x.\n",
+		     "t.conf:2: frr_pathspace '..' must be 1-31 letters, digits, '_', '.' or '-', "
+		     "starting with a letter or digit");
+	expect_error("[agent]\nfrr_pathspace = .\n[service r]\naddresses = 10.0.0.1\nquery = x.\n",
+		     "t.conf:2: frr_pathspace '.' must be 1-31 letters, digits, '_', '.' or '-', "
+		     "starting with a letter or digit");
+	expect_error("[agent]\nfrr_pathspace = -c\n[service r]\naddresses = 10.0.0.1\nquery = x.\n",
+		     "t.conf:2: frr_pathspace '-c' must be 1-31 letters, digits, '_', '.' or '-', "
+		     "starting with a letter or digit");
+	/* control bytes never reach a log line */
+	expect_error("[agent]\ninterface = a\x1b[2Jb\n[service r]\naddresses = 10.0.0.1\n"
+		     "query = x.\n",
+		     "t.conf:2: 'interface' contains a control character");
+	/* a probe that would still run when the next is due */
+	expect_service_error("timeout_ms = 500",
+			     "t.conf:4: [service r] timeout_ms (500) is longer than interval_ms "
+			     "(100): a probe would still run when the next is due");
 	expect_error("[agent]\ndrain_ms = 10001\n[service r]\naddresses = 10.0.0.1\nquery = x.\n",
 		     "t.conf:2: drain_ms = 10001: expected a whole number from 0 to 10000");
 	expect_error("[agent]\nlog_level = loud\n[service r]\naddresses = 10.0.0.1\nquery = x.\n",
@@ -297,11 +392,11 @@ static void test_values(void **state)
 		     "t.conf:2: maintenance_file 'maint' must be an absolute path");
 	expect_error("[agent]\ninterface = a/b\n[service r]\naddresses = 10.0.0.1\nquery = x.\n",
 		     "t.conf:2: interface 'a/b' is not a valid interface name (1-15 characters, no "
-		     "'/', ':' or spaces)");
+		     "'/', ':', spaces or control characters, not '.' or '..')");
 	expect_error("[agent]\ninterface = abcdefghijklmnop\n[service r]\naddresses = 10.0.0.1\n"
 		     "query = x.\n",
 		     "t.conf:2: interface 'abcdefghijklmnop' is not a valid interface name (1-15 "
-		     "characters, no '/', ':' or spaces)");
+		     "characters, no '/', ':', spaces or control characters, not '.' or '..')");
 }
 
 static void test_syntax(void **state)
@@ -315,6 +410,15 @@ static void test_syntax(void **state)
 	snprintf(text, sizeof(text), "[service r]\naddresses = 10.0.0.1\nquery = x.\n# %0*d\n", 300,
 		 0);
 	expect_error(text, "t.conf:4: line too long (at most 198 characters)");
+	/* \f and \v are white space, not the start of a continuation line */
+	{
+		struct cfg *cfg =
+		    parse("[service r]\naddresses = 10.0.0.1\nquery = x.\n\v\frise = 4\n");
+
+		assert_non_null(cfg);
+		assert_int_equal(cfg->services[0].rise, 4);
+		cfg_free(cfg);
+	}
 }
 
 static void test_every_error_reported(void **state)
@@ -328,10 +432,48 @@ static void test_every_error_reported(void **state)
 					  &cfg, &errs),
 			 -EINVAL);
 	assert_int_equal(errs.n, 4);
-	assert_string_equal(errs.msg[0], "t.conf:2: unknown key 'foo' in [agent]");
-	assert_string_equal(errs.msg[1], "t.conf:3: unknown key 'bar' in [agent]");
-	assert_true(!strncmp(errs.msg[2], "t.conf:5: ", 10));
-	assert_true(!strncmp(errs.msg[3], "t.conf:6: ", 10));
+	assert_string_equal(errs.msg[0].text, "t.conf:2: unknown key 'foo' in [agent]");
+	assert_string_equal(errs.msg[1].text, "t.conf:3: unknown key 'bar' in [agent]");
+	assert_true(!strncmp(errs.msg[2].text, "t.conf:5: ", 10));
+	assert_true(!strncmp(errs.msg[3].text, "t.conf:6: ", 10));
+}
+
+/* Whole-file checks find their errors last, but they are printed in line order. */
+static void test_line_order(void **state)
+{
+	struct cfg *cfg = NULL;
+
+	(void)state;
+	assert_int_equal(cfg_parse_string("t.conf",
+					  "[service a]\naddresses = 10.53.0.53\n"
+					  "[service b]\naddresses = 10.53.0.53\nquery = x.\n"
+					  "bogus = 1\n",
+					  &cfg, &errs),
+			 -EINVAL);
+	assert_int_equal(errs.n, 3);
+	assert_string_equal(errs.msg[0].text, "t.conf:1: [service a] has no 'query'");
+	assert_string_equal(errs.msg[1].text,
+			    "t.conf:4: address 10.53.0.53/32 is already in [service a] (line 2)");
+	assert_string_equal(errs.msg[2].text, "t.conf:6: unknown key 'bogus' in [service]");
+}
+
+/* No service: valid (a fresh package waits for one), with a warning that says so. */
+static void test_no_service(void **state)
+{
+	struct cfg *cfg = NULL;
+
+	(void)state;
+	assert_int_equal(cfg_parse_string("t.conf", "[agent]\ninterface = anycast0\n", &cfg, &errs),
+			 0);
+	assert_int_equal(cfg->nservices, 0);
+	assert_int_equal(cfg->naddrs, 0);
+	assert_int_equal(errs.n, 1);
+	assert_int_equal(errs.nerrors, 0);
+	assert_true(errs.msg[0].warning);
+	assert_string_equal(errs.msg[0].text,
+			    "t.conf: warning: no [service NAME] section: nothing will be announced "
+			    "until one is added and the agent reloaded");
+	cfg_free(cfg);
 }
 
 static void test_too_many_errors(void **state)
@@ -347,7 +489,7 @@ static void test_too_many_errors(void **state)
 		len += (size_t)sprintf(text + len, "k%d = 1\n", i);
 	assert_int_equal(cfg_parse_string("t.conf", text, &cfg, &errs), -EINVAL);
 	assert_int_equal(errs.n, CFG_MAX_ERRORS + 1);
-	assert_string_equal(errs.msg[CFG_MAX_ERRORS], "t.conf: too many errors, giving up");
+	assert_string_equal(errs.msg[CFG_MAX_ERRORS].text, "t.conf: too many errors, giving up");
 	free(text);
 }
 
@@ -360,7 +502,7 @@ static void test_load(void **state)
 	(void)state;
 	assert_int_equal(cfg_load("/nonexistent/aa.conf", &cfg, &errs), -ENOENT);
 	assert_int_equal(errs.n, 1);
-	assert_string_equal(errs.msg[0],
+	assert_string_equal(errs.msg[0].text,
 			    "/nonexistent/aa.conf: cannot open: No such file or directory");
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
@@ -374,7 +516,7 @@ static void test_load(void **state)
 	assert_int_equal(write(fd, "x\0y\n", 4), 4);
 	close(fd);
 	assert_int_equal(cfg_load(path, &cfg, &errs), -EINVAL);
-	assert_true(strstr(errs.msg[0], "NUL byte") != NULL);
+	assert_true(strstr(errs.msg[0].text, "NUL byte") != NULL);
 	unlink(path);
 }
 
@@ -391,6 +533,8 @@ int main(void)
 	    cmocka_unit_test(test_values),
 	    cmocka_unit_test(test_syntax),
 	    cmocka_unit_test(test_every_error_reported),
+	    cmocka_unit_test(test_line_order),
+	    cmocka_unit_test(test_no_service),
 	    cmocka_unit_test(test_too_many_errors),
 	    cmocka_unit_test(test_load),
 	};
