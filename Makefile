@@ -137,7 +137,8 @@ deb:
 FUZZ_SECONDS ?= 20
 FUZZCC       ?= clang
 FUZZFLAGS    := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-build/fuzz/fuzz_config: tests/fuzz_config.c agent/config.c agent/log.c $(wildcard netlink/*.c health/*.c)
+build/fuzz/fuzz_config: tests/fuzz_config.c agent/config.c agent/config-values.c agent/config-int.h \
+		agent/log.c $(wildcard netlink/*.c health/*.c)
 	@mkdir -p $(@D)
 	$(Q)$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -o $@ tests/fuzz_config.c agent/log.c \
 		$(wildcard netlink/*.c health/*.c) $(LIBS)

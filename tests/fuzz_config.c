@@ -2,6 +2,7 @@
 /* libFuzzer harness for the config parser: any text must give a config or errors, never a
  * crash, a leak or undefined behaviour. Includes the file under test, as wireguard-tools
  * fuzzers do. */
+#include "../agent/config-values.c"
 #include "../agent/config.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

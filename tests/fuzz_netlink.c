@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer: arbitrary bytes as a datagram of netlink messages through the event parser, and
- * as text through nl_addr_parse(). What parses must also print and read back the same. */
+/* libFuzzer: arbitrary bytes as a datagram of netlink messages through the event and the
+ * sock_diag parsers, and as text through nl_addr_parse(). What parses must also print and
+ * read back the same. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ static void fuzz_messages(const uint8_t *data, size_t size)
 {
 	const struct nlmsghdr *nlh;
 	struct nl_event ev;
+	struct nl_sock sk;
 	size_t n;
 	void *buf;
 	int len;
@@ -41,14 +43,18 @@ static void fuzz_messages(const uint8_t *data, size_t size)
 		 * passes, and mnl_nlmsg_next() then never moves (0xfffffffd aligns to 0) */
 		if (nlh->nlmsg_len > (uint32_t)len)
 			break;
+		if (nl_msg_parse_diag(nlh, IPPROTO_UDP, &sk) == 0 &&
+		    ((sk.family != AF_INET && sk.family != AF_INET6) || sk.proto != IPPROTO_UDP))
+			abort();
 		if (nl_msg_parse_event(nlh, &ev) != 0)
 			continue;
 		if (ev.type == NL_EV_NEWADDR || ev.type == NL_EV_DELADDR) {
 			check_roundtrip(&ev.addr);
 			continue;
 		}
-		n = strnlen(ev.ifname, sizeof(ev.ifname));
-		if (n == 0 || n == sizeof(ev.ifname) || ev.ifindex == 0)
+		n = strnlen(ev.link.name, sizeof(ev.link.name));
+		if (n == 0 || n == sizeof(ev.link.name) || ev.ifindex == 0 ||
+		    strnlen(ev.link.kind, sizeof(ev.link.kind)) == sizeof(ev.link.kind))
 			abort();
 	}
 	free(buf);
