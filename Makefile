@@ -5,9 +5,18 @@
 #                   tests under ASan/UBSan, then the namespace integration tests (root)
 #   make install    DESTDIR=... PREFIX=/usr
 
-PREFIX     ?= /usr/local
-SBINDIR    ?= $(PREFIX)/sbin
-SYSCONFDIR ?= /etc
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+SYSCONFDIR  ?= /etc
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/anycast-agent
+EXAMPLESDIR ?= $(DOCDIR)/examples
+# systemd's unit directory as its pkg-config file says (as wireguard-tools does), else PREFIX's.
+PKG_CONFIG  ?= pkg-config
+UNITDIR     ?= $(shell d=$$($(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null); \
+		echo "$${d:-$(PREFIX)/lib/systemd/system}")
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+PLUGINDIR   ?= $(PREFIX)/lib/nagios/plugins
 VERSION    := 0.1.0
 
 CC      ?= cc
@@ -53,9 +62,13 @@ $(B)/%.o: %.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
 
-# Each module's tests link only that module; the agent's link everything but main().
+# Each module's tests link only that module; the agent's link everything but main(), or, for
+# test_agent, the daemon over tests/fake.c's kernel and resolver.
 MODTESTS := $(B)/tests/test_netlink $(B)/tests/test_netlink_ns $(B)/tests/test_health \
-	    $(B)/tests/test_loop $(B)/tests/test_frr
+	    $(B)/tests/test_loop $(B)/tests/test_frr $(B)/tests/test_agent
+AGENTOBJS := $(filter-out $(B)/agent/main.o,$(patsubst %.c,$(B)/%.o,$(wildcard agent/*.c)))
+$(B)/tests/test_agent: tests/fake.c tests/fake.h $(AGENTOBJS) $(B)/health/fsm.o \
+	$(B)/health/names.o $(B)/netlink/nl_msg.o
 $(B)/tests/test_netlink $(B)/tests/test_netlink_ns: $(NLOBJS)
 $(B)/tests/test_health: $(HCOBJS)
 $(B)/tests/test_loop: $(B)/agent/loop.o
@@ -115,9 +128,32 @@ check: deps
 	$(Q)tests/test_package.sh
 	$(Q)AGENT=./anycast-agent tests/test_campus.sh
 
-install: all
+# Everything the Debian package installs (packaging/debian/rules runs this, PREFIX=/usr).
+# The unit names the binary and the configuration: their paths follow SBINDIR and SYSCONFDIR.
+# The monitoring plugin is the binary under another name (check_anycast_agent: --check-once).
+install: all man
 	install -D -m 0755 anycast-agent $(DESTDIR)$(SBINDIR)/anycast-agent
 	install -D -m 0644 etc/anycast-agent.conf $(DESTDIR)$(SYSCONFDIR)/anycast-agent/anycast-agent.conf
+	install -D -m 0644 etc/default/anycast-agent $(DESTDIR)$(SYSCONFDIR)/default/anycast-agent
+	sed -e 's|/usr/sbin/anycast-agent|$(SBINDIR)/anycast-agent|g' \
+	    -e 's|/etc/anycast-agent/|$(SYSCONFDIR)/anycast-agent/|g' \
+	    -e 's|/etc/default/anycast-agent|$(SYSCONFDIR)/default/anycast-agent|g' \
+	    etc/anycast-agent.service >$(B)/anycast-agent.service
+	install -D -m 0644 $(B)/anycast-agent.service $(DESTDIR)$(UNITDIR)/anycast-agent.service
+	install -D -m 0644 packaging/debian/anycast-agent.sysusers $(DESTDIR)$(SYSUSERSDIR)/anycast-agent.conf
+	install -D -m 0644 build/man/anycast-agent.8 $(DESTDIR)$(MANDIR)/man8/anycast-agent.8
+	install -D -m 0644 build/man/anycast-agent.conf.5 $(DESTDIR)$(MANDIR)/man5/anycast-agent.conf.5
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -d $(DESTDIR)$(EXAMPLESDIR)
+	install -m 0644 etc/anycast-agent.conf etc/frr.conf etc/unbound.conf $(DESTDIR)$(EXAMPLESDIR)/
+	@set -e; [ ! -d doc/monitoring ] || find doc/monitoring -type f | LC_ALL=C sort | \
+	while IFS= read -r f; do \
+		m=0644; [ ! -x "$$f" ] || m=0755; \
+		echo "install -D -m $$m $$f $(DESTDIR)$(EXAMPLESDIR)/$${f#doc/monitoring/}"; \
+		install -D -m $$m "$$f" "$(DESTDIR)$(EXAMPLESDIR)/$${f#doc/monitoring/}"; \
+	done
+	install -d $(DESTDIR)$(PLUGINDIR)
+	ln -sfr $(DESTDIR)$(SBINDIR)/anycast-agent $(DESTDIR)$(PLUGINDIR)/check_anycast_agent
 
 # Man pages from doc/*.scd (scdoc).
 MANPAGES := build/man/anycast-agent.8 build/man/anycast-agent.conf.5

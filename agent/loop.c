@@ -30,7 +30,7 @@ struct loop_watch {
 
 struct loop {
 	int epfd;
-	bool running;
+	bool quit; /* loop_quit() was called: loop_run() returns (at once, if not running) */
 	int code;
 	struct loop_watch *watches;
 	struct loop_watch *graveyard; /* removed during a batch, freed after it */
@@ -268,8 +268,7 @@ int loop_run(struct loop *loop)
 {
 	struct epoll_event evs[LOOP_BATCH];
 
-	loop->running = true;
-	while (loop->running) {
+	while (!loop->quit) {
 		int n = epoll_wait(loop->epfd, evs, LOOP_BATCH, -1);
 
 		if (n < 0) {
@@ -277,7 +276,7 @@ int loop_run(struct loop *loop)
 				continue;
 			return -errno;
 		}
-		for (int i = 0; i < n && loop->running; i++) {
+		for (int i = 0; i < n && !loop->quit; i++) {
 			struct loop_watch *w = evs[i].data.ptr;
 
 			if (w->dead)
@@ -286,11 +285,13 @@ int loop_run(struct loop *loop)
 		}
 		loop_bury(loop);
 	}
+	/* the next loop_run() runs again */
+	loop->quit = false;
 	return loop->code;
 }
 
 void loop_quit(struct loop *loop, int code)
 {
-	loop->running = false;
+	loop->quit = true;
 	loop->code = code;
 }

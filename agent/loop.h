@@ -34,7 +34,8 @@ int loop_timer_arm(struct loop_watch *t, uint64_t at_us);
 /* Blocks signo and delivers it through the loop. At most 8 signals. */
 int loop_signal_add(struct loop *loop, int signo, loop_signal_cb cb, void *data);
 
-/* Runs until loop_quit(); returns its code, or -errno when epoll itself fails. */
+/* Runs until loop_quit() (returns at once when it was called before); returns its code, or
+ * -errno when epoll itself fails. */
 int loop_run(struct loop *loop);
 void loop_quit(struct loop *loop, int code);
 

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* health: DNS rcode and RR type names, for the config and the logs. */
+/* health: DNS rcode and RR type names, and the probe parameters as text, for the config and
+ * the logs. No libunbound here. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <strings.h>
 
@@ -61,4 +65,29 @@ int hc_qtype_parse(const char *name)
 	if (errno || *end != '\0' || v < 1 || v > 65535)
 		return -1;
 	return (int)v;
+}
+
+const char *hc_server_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+	char ip[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET && inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip)))
+		snprintf(buf, len, "%s@%u", ip, ntohs(in->sin_port));
+	else if (ss->ss_family == AF_INET6 && inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip)))
+		snprintf(buf, len, "%s@%u", ip, ntohs(in6->sin6_port));
+	else
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+bool hc_params_equal(const struct hc_params *a, const struct hc_params *b)
+{
+	char sa[HC_SERVER_MAX], sb[HC_SERVER_MAX];
+
+	return !strcmp(hc_server_str(&a->server, sa, sizeof(sa)),
+		       hc_server_str(&b->server, sb, sizeof(sb))) &&
+	       !strcmp(a->qname, b->qname) && a->qtype == b->qtype && a->rcode_ok == b->rcode_ok &&
+	       a->timeout_ms == b->timeout_ms && a->tcp == b->tcp;
 }

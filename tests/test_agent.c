@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the daemon (agent/agent.c, start.c, reload.c, service.c, act.c, state.c) over
+ * the fake kernel and resolver of tests/fake.c: the real loop, real timers (10 ms probes),
+ * no root. Each test asserts what the kernel ends up holding and how it got there. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/agent-int.h"
+#include "agent/log.h"
+#include "tests/fake.h"
+
+#define A4 "10.53.0.53/32"
+#define A6 "fd53::53/128"
+
+struct env {
+	char dir[64];
+	char conf[96];
+	struct agent *a;
+	struct loop_watch *tick;
+	bool (*pred)(struct env *e);
+	uint64_t deadline_us;
+	bool met;
+	unsigned ifindex; /* of anycast0 when the test looks */
+};
+
+static const char *conf_text(struct env *e, const char *addrs, const char *extra)
+{
+	static char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "[agent]\ninterface = anycast0\nmaintenance_file = %s/maint\ndrain_ms = 40\n"
+		 "frr_check = no\nlog_level = error\n%s\n"
+		 "[service r]\naddresses = %s\nquery = probe.test.\ninterval_ms = 10\n"
+		 "timeout_ms = 10\nrise = 2\nfall = 2\nretry_ms = 0\n",
+		 e->dir, extra ? extra : "", addrs);
+	return text;
+}
+
+static void write_conf(struct env *e, const char *addrs, const char *extra)
+{
+	FILE *f = fopen(e->conf, "w");
+
+	assert_non_null(f);
+	fputs(conf_text(e, addrs, extra), f);
+	fclose(f);
+}
+
+static struct agent *new_agent(struct env *e)
+{
+	struct cfg_errors *errs = malloc(sizeof(*errs));
+	struct agent *a;
+	struct cfg *cfg;
+
+	assert_non_null(errs);
+	assert_int_equal(cfg_load(e->conf, &cfg, errs), 0);
+	free(errs);
+	assert_int_equal(agent_create(&a, cfg, e->conf, e->dir), 0);
+	return a;
+}
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return -1;
+	snprintf(e->dir, sizeof(e->dir), "/tmp/aa-test-agent-XXXXXX");
+	if (!mkdtemp(e->dir))
+		return -1;
+	snprintf(e->conf, sizeof(e->conf), "%s/agent.conf", e->dir);
+	fake_reset();
+	log_init(LOG_ERR);
+	write_conf(e, A4 ", " A6, NULL);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+	char cmd[128];
+
+	agent_destroy(e->a);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", e->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(e);
+	return 0;
+}
+
+static void tick(void *data)
+{
+	struct env *e = data;
+
+	if (e->pred(e)) {
+		e->met = true;
+		loop_quit(e->a->loop, 0);
+	} else if (loop_now_us() >= e->deadline_us) {
+		loop_quit(e->a->loop, 0);
+	} else {
+		loop_timer_arm(e->tick, loop_now_us() + 2000);
+	}
+}
+
+/* Runs the agent's loop until pred holds (true) or timeout_ms passes (false). */
+static bool run_until(struct env *e, bool (*pred)(struct env *e), unsigned timeout_ms)
+{
+	if (!e->tick)
+		assert_int_equal(loop_timer_add(e->a->loop, tick, e, &e->tick), 0);
+	e->pred = pred;
+	e->met = false;
+	e->deadline_us = loop_now_us() + timeout_ms * 1000ull;
+	loop_timer_arm(e->tick, loop_now_us());
+	loop_run(e->a->loop);
+	loop_timer_arm(e->tick, 0);
+	return e->met;
+}
+
+static bool on(struct env *e, const char *addr)
+{
+	unsigned idx = fk_link_index("anycast0");
+
+	(void)e;
+	return idx && fk_has(idx, addr);
+}
+
+static bool both_on(struct env *e)
+{
+	return on(e, A4) && on(e, A6);
+}
+
+static bool both_off(struct env *e)
+{
+	return !on(e, A4) && !on(e, A6);
+}
+
+static bool nothing_anywhere(struct env *e)
+{
+	(void)e;
+	return fk.naddrs == 0;
+}
+
+static void start_up(struct env *e)
+{
+	e->a = new_agent(e);
+	assert_int_equal(agent_start(e->a), 0);
+	assert_true(run_until(e, both_on, 2000));
+	e->ifindex = fk_link_index("anycast0");
+}
+
+/* The interface is created, both addresses come after `rise` probes, and a dead resolver
+ * takes them away without a single dump: what was put there is known. */
+static void test_announce_then_withdraw_without_dump(void **state)
+{
+	struct env *e = *state;
+	unsigned dumps;
+
+	start_up(e);
+	assert_string_equal(e->a->link.kind, "dummy");
+	assert_true(e->a->link.up);
+	dumps = fk.dumps;
+	fk.dump_err = -EBUSY; /* any dump from now on fails, as after an abandoned one */
+	fr.mode = FR_SERVFAIL;
+	assert_true(run_until(e, both_off, 2000));
+	assert_int_equal(fk.dumps, dumps);
+	assert_int_equal(fk.ndrains, 0); /* failures are not drained */
+	fk.dump_err = 0;
+	fr.mode = FR_OK;
+	assert_true(run_until(e, both_on, 2000));
+}
+
+static bool gone_from_old(struct env *e)
+{
+	return !fk_has(e->ifindex, A4) && !fk_has(e->ifindex, A6);
+}
+
+static bool on_new_link(struct env *e)
+{
+	unsigned idx = fk_link_index("anycast0");
+
+	return idx && idx != e->ifindex && fk_has(idx, A4) && fk_has(idx, A6);
+}
+
+/* A renamed interface is not ours any more: the addresses leave it (by index) and come
+ * back on a new anycast0. */
+static void test_renamed_interface(void **state)
+{
+	struct env *e = *state;
+
+	start_up(e);
+	fk_link_rename(e->ifindex, "renamed0");
+	assert_true(run_until(e, gone_from_old, 2000));
+	assert_true(run_until(e, on_new_link, 2000));
+	assert_true(fk_link_index("renamed0") == e->ifindex);
+}
+
+/* Without a dummy driver nothing can replace it: withdrawn from renamed0 all the same, and
+ * the stop withdraws nothing it did not hold. */
+static void test_renamed_interface_no_dummy(void **state)
+{
+	struct env *e = *state;
+
+	fk_link_add("anycast0", "ifb", false);
+	fk.dummy_supported = false;
+	start_up(e);
+	fk_link_rename(e->ifindex, "renamed0");
+	assert_true(run_until(e, nothing_anywhere, 2000));
+	assert_int_equal(e->a->link.ifindex, 0);
+	for (size_t i = 0; i < e->a->cfg->naddrs; i++)
+		assert_int_equal(e->a->addrs[i].ifindex, 0);
+}
+
+static bool a4_back(struct env *e)
+{
+	return on(e, A4);
+}
+
+static bool a4_gone(struct env *e)
+{
+	return !on(e, A4);
+}
+
+/* Someone else's changes: a removal is undone while announced, an addition removed while
+ * not announced. */
+static void test_foreign_changes(void **state)
+{
+	struct env *e = *state;
+	struct nl_addr a;
+
+	start_up(e);
+	assert_int_equal(nl_addr_parse(A4, &a), 0);
+	assert_int_equal(fk_addr_del(e->ifindex, &a), 0);
+	assert_true(run_until(e, a4_back, 1000));
+	fr.mode = FR_HUNG;
+	assert_true(run_until(e, both_off, 2000));
+	assert_int_equal(fk_addr_add(e->ifindex, &a), 0);
+	assert_true(run_until(e, a4_gone, 1000));
+}
+
+static bool a4_only(struct env *e)
+{
+	return on(e, A4) && !on(e, A6) && e->a->addrs[1].conflict;
+}
+
+/* fd53::53/64 held by the kernel: adding the /128 says EEXIST, which is a conflict, not an
+ * announcement; once the /64 goes, the /128 comes. */
+static void test_prefix_conflict(void **state)
+{
+	struct env *e = *state;
+	unsigned idx = fk_link_add("anycast0", "dummy", true);
+	struct nl_addr a;
+
+	assert_int_equal(nl_addr_parse("fd53::53/64", &a), 0);
+	assert_int_equal(fk_addr_add(idx, &a), 0);
+	e->a = new_agent(e);
+	assert_int_equal(agent_start(e->a), 0);
+	assert_true(run_until(e, a4_only, 2000));
+	assert_non_null(strstr(e->a->status, "address conflict"));
+	assert_non_null(strstr(e->a->status, "1/2 addresses"));
+	assert_int_equal(fk_addr_del(idx, &a), 0);
+	assert_true(run_until(e, both_on, 3000));
+}
+
+static bool reloaded(struct env *e)
+{
+	return on(e, A4) && on(e, "10.53.0.54/32") && !on(e, A6) && fk.ndrains == 0;
+}
+
+/* A reload changes only what changed: the kept address is never touched, the dropped one
+ * is withdrawn drained, the new one announced after its service's probes (kept service:
+ * at once). */
+static void test_reload(void **state)
+{
+	struct env *e = *state;
+	unsigned dels, adds;
+
+	start_up(e);
+	dels = fk.dels;
+	adds = fk.adds;
+	write_conf(e, A4 ", 10.53.0.54", NULL);
+	agent_reload(e->a);
+	assert_true(fk_drained(A6));
+	assert_true(run_until(e, reloaded, 2000));
+	assert_int_equal(fk.dels - dels, 1);
+	assert_int_equal(fk.adds - adds, 1);
+	/* a bad file changes nothing */
+	write_conf(e, "bogus", NULL);
+	agent_reload(e->a);
+	assert_true(reloaded(e));
+	assert_int_equal(fk.dels - dels, 1);
+}
+
+/* SIGTERM: the addresses go at once, drained; the loop ends when the drain does, and the
+ * drain routes go with it. */
+static void test_stop_drains(void **state)
+{
+	struct env *e = *state;
+	uint64_t t0;
+
+	start_up(e);
+	agent_stop(e->a, SIGTERM);
+	assert_true(both_off(e));
+	assert_int_equal(fk.ndrains, 2);
+	t0 = loop_now_us();
+	loop_run(e->a->loop);
+	assert_true(loop_now_us() - t0 >= 30000); /* drain_ms = 40, less the stop itself */
+	assert_int_equal(fk.ndrains, 0);
+	assert_int_equal(agent_finish(e->a), 0);
+}
+
+/* A planned withdrawal under way when SIGTERM comes is finished, not cut short. */
+static void test_stop_during_drain(void **state)
+{
+	struct env *e = *state;
+	char path[128];
+	uint64_t t0;
+	FILE *f;
+
+	start_up(e);
+	snprintf(path, sizeof(path), "%s/maint", e->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	agent_maint_check(e->a);
+	assert_true(both_off(e));
+	assert_int_equal(fk.ndrains, 2);
+	t0 = loop_now_us();
+	agent_stop(e->a, SIGTERM);
+	assert_int_equal(fk.ndrains, 2);
+	loop_run(e->a->loop);
+	assert_true(loop_now_us() - t0 >= 30000);
+	assert_int_equal(fk.ndrains, 0);
+	assert_int_equal(agent_finish(e->a), 0);
+}
+
+/* The package's upgrade: the flag makes the stopping agent leave its addresses, the next
+ * one adopts them without a change and clears the flag. */
+static void test_handover(void **state)
+{
+	struct env *e = *state;
+	struct state st;
+	unsigned line, dels, adds;
+	char path[128];
+	FILE *f;
+
+	start_up(e);
+	snprintf(path, sizeof(path), "%s/handover", e->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	agent_stop(e->a, SIGTERM);
+	loop_run(e->a->loop);
+	assert_int_equal(agent_finish(e->a), 0);
+	assert_true(both_on(e));
+	assert_int_equal(state_read(e->dir, &st, &line), 0);
+	assert_true(st.handover);
+	assert_int_equal(st.nplaced, 2);
+	state_free(&st);
+	agent_destroy(e->a);
+	e->a = NULL;
+	e->tick = NULL;
+
+	dels = fk.dels;
+	adds = fk.adds;
+	e->a = new_agent(e);
+	assert_int_equal(agent_start(e->a), 0);
+	assert_true(e->a->svcs[0]->fsm.up);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_false(run_until(e, a4_gone, 200));
+	assert_int_equal(fk.dels, dels);
+	assert_int_equal(fk.adds, adds);
+}
+
+/* One agent per state directory: the second one changes nothing and says why. */
+static void test_second_agent_refused(void **state)
+{
+	struct env *e = *state;
+	struct agent *b;
+	unsigned adds, dels;
+
+	start_up(e);
+	adds = fk.adds;
+	dels = fk.dels;
+	b = new_agent(e);
+	assert_int_equal(agent_start(b), 1);
+	agent_destroy(b);
+	assert_int_equal(fk.adds, adds);
+	assert_int_equal(fk.dels, dels);
+	assert_true(both_on(e));
+}
+
+/* The state file says what is where, for --withdraw-all and --check-once. */
+static void test_state_file(void **state)
+{
+	struct env *e = *state;
+	char buf[NL_ADDRSTRLEN];
+	struct state st;
+	unsigned line;
+
+	start_up(e);
+	assert_int_equal(state_read(e->dir, &st, &line), 0);
+	assert_int_equal(st.pid, (long)getpid());
+	assert_string_equal(st.interface, "anycast0");
+	assert_int_equal(st.ifindex, e->ifindex);
+	assert_int_equal(st.nplaced, 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(st.placed[i].ifindex, e->ifindex);
+		assert_string_equal(st.placed[i].ifname, "anycast0");
+		nl_addr_str(&st.placed[i].addr, buf, sizeof(buf));
+		assert_true(!strcmp(buf, A4) || !strcmp(buf, A6));
+	}
+	assert_int_equal(st.nsvcs, 1);
+	assert_true(st.svcs[0].up);
+	assert_string_equal(st.svcs[0].last, "ok");
+	state_free(&st);
+}
+
+static bool resynced(struct env *e)
+{
+	return both_on(e) && !e->a->resync;
+}
+
+/* Lost events (ENOBUFS): the interface is read again and a removal nobody reported is
+ * repaired. */
+static void test_lost_events(void **state)
+{
+	struct env *e = *state;
+	struct nl_addr a;
+
+	start_up(e);
+	assert_int_equal(nl_addr_parse(A6, &a), 0);
+	assert_int_equal(fk_addr_del(e->ifindex, &a), 0);
+	fk.nevents = 0; /* the event was lost */
+	fk.overrun = true;
+	assert_int_equal(write(fk.evfd[1], "e", 1), 1);
+	assert_true(run_until(e, resynced, 2000));
+}
+
+/* No service: nothing on the host is touched, and STATUS= says why. */
+static void test_no_service(void **state)
+{
+	struct env *e = *state;
+	FILE *f = fopen(e->conf, "w");
+
+	assert_non_null(f);
+	fputs("[agent]\ninterface = anycast0\n", f);
+	fclose(f);
+	e->a = new_agent(e);
+	assert_int_equal(agent_start(e->a), 0);
+	assert_false(run_until(e, a4_back, 100));
+	assert_int_equal(fk_link_index("anycast0"), 0);
+	assert_int_equal(fk.adds + fk.dels + fk.dumps, 0);
+	assert_non_null(strstr(e->a->status, "not configured"));
+}
+
+#define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(test_announce_then_withdraw_without_dump),
+	    T(test_renamed_interface),
+	    T(test_renamed_interface_no_dummy),
+	    T(test_foreign_changes),
+	    T(test_prefix_conflict),
+	    T(test_reload),
+	    T(test_stop_drains),
+	    T(test_stop_during_drain),
+	    T(test_handover),
+	    T(test_second_agent_refused),
+	    T(test_state_file),
+	    T(test_lost_events),
+	    T(test_no_service),
+	};
+
+	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);
+}
