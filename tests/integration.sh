@@ -1,9 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Single-host integration test of anycast-agent: a namespace of its own with an ifb link
-# named anycast0 (this kernel has no dummy driver), a real unbound on 127.0.0.1@53 and ::1@53,
-# and the real agent. Every scenario asserts outcomes: addresses on the link, exit codes,
-# address events; log lines are matched case-insensitively on keywords only.
+# named anycast0 (this kernel has no dummy driver), a real unbound on 127.0.0.1@53 and ::1@53
+# (and on the service addresses, with ip-freebind), and the real agent. Every scenario
+# asserts outcomes: addresses on the link, exit codes, address events; log lines are
+# matched case-insensitively on keywords only.
+#
+# The scenarios, by the number every check's description starts with, in the order they run:
+#   (13) --config-test           (1) announce after rise      (11) --check-once
+#   (7) foreign removal          (2) unbound SIGKILL          (3) SERVFAIL
+#   (4) unbound hangs            (5) maintenance file         (6) SIGHUP reload
+#   (14) the link goes away      (8) restart, addresses kept  (9) start with a dead resolver
+#   (10) SIGTERM, SIGINT         (12) --withdraw-all          (15) --check-once: no green lie
+#   (16) renamed interface       (17) a second agent          (18) prefix-length conflict
+#   (19) SIGTERM during a drain  (20) crash with a broken configuration on disk
+#   (21) a service that never comes up says why
+#   (22) churn of 20k addresses elsewhere: withdrawal stays fast
 #
 #   tests/integration.sh [AGENT]      AGENT defaults to ./anycast-agent; run as root.
 #   AA_ASAN=1 tests/integration.sh build/asan/anycast-agent
@@ -40,6 +52,7 @@ T=$(mktemp -d /tmp/aa-it.XXXXXX) || exit 1
 
 CONF=$T/agent.conf
 MAINT=$T/maintenance
+RUN=$T/run # the state directory (lock, state file), as --state-dir
 LOG=$T/agent.log   # every agent run, appended, with a marker line per start
 CLOG=$T/cmd.log    # stderr of the one-shot modes (--check-once, --config-test, ...)
 AGENT_PID=
@@ -83,7 +96,8 @@ agent_start() {
 	echo "=== integration.sh: agent run $AGENT_RUNS ===" >>"$LOG"
 	# A background job of a script starts with SIGINT ignored; a daemon from systemd or a
 	# terminal does not: give the agent the default back so that SIGINT can be tested.
-	bg_start AGENT_PID "$LOG" ip netns exec "$NS" env --default-signal=INT "$AGENT" -c "$CONF"
+	bg_start AGENT_PID "$LOG" ip netns exec "$NS" env --default-signal=INT "$AGENT" -c "$CONF" \
+		-s "$RUN"
 }
 
 agent_alive() {
@@ -104,7 +118,7 @@ run_agent() {
 	local out=$1
 	shift
 	echo "=== integration.sh: $* ===" >>"$CLOG"
-	ip netns exec "$NS" timeout 30 "$AGENT" "$@" >"$out" 2>>"$CLOG"
+	ip netns exec "$NS" timeout 30 "$AGENT" -s "$RUN" "$@" >"$out" 2>>"$CLOG"
 }
 
 addrs_present() { ns_addrs_present "$NS" "$IF" "$@"; }
@@ -449,6 +463,217 @@ tap_check "(12) withdraw-all: an address not configured ($OTHER) is left alone" 
 st=0
 run_agent "$T/wa.out" -c "$CONF" --withdraw-all || st=$?
 tap_check "(12) withdraw-all with the addresses already absent: exit 0" expect_status "$st" 0
+
+# ------------------------------------------------- (15) --check-once: no green that is not
+
+write_agent_conf "$CONF" "$A4, $A6"
+agent_start
+up
+# a failed probe has no round-trip time: U
+ub_signal "$T" STOP
+st=0
+run_agent "$T/check.out" -c "$CONF" --check-once || st=$?
+ub_signal "$T" CONT
+tap_check "(15) check-once, unbound hung: CRITICAL, perfdata resolver_rtt=U" \
+	eval "[ $st = 2 ] && one_line_matching '$T/check.out' '^ANYCAST CRITICAL .*\| resolver_rtt=U '"
+up
+# frr_check = yes without vtysh: not checked is not OK
+FRRLESS=$T/frrless.conf
+write_agent_conf "$FRRLESS" "$A4, $A6"
+sed -i 's|^frr_check = no$|frr_check = yes\nvtysh = /nonexistent/vtysh|' "$FRRLESS"
+st=0
+run_agent "$T/check.out" -c "$FRRLESS" --check-once || st=$?
+tap_check "(15) check-once, frr_check = yes and no vtysh: WARNING 'FRR not checked: vtysh not found'" \
+	eval "[ $st = 1 ] && one_line_matching '$T/check.out' '^ANYCAST WARNING .*FRR not checked: vtysh not found'"
+# an announced address nothing listens on black-holes its clients: CRITICAL
+A4DEAF=10.53.0.60/32
+write_agent_conf "$CONF" "$A4, $A6, $A4DEAF"
+kill -HUP "$AGENT_PID"
+wait_for "$T_CHANGE" addrs_present "$A4DEAF"
+st=0
+run_agent "$T/check.out" -c "$CONF" --check-once || st=$?
+tap_check "(15) check-once, unbound not listening on $A4DEAF: CRITICAL naming it" \
+	eval "[ $st = 2 ] && one_line_matching '$T/check.out' 'CRITICAL .*nothing listens on $A4DEAF port 53 \(udp, tcp\): announced and black-holing'"
+write_agent_conf "$CONF" "$A4, $A6"
+kill -HUP "$AGENT_PID"
+wait_for "$T_CHANGE" addrs_absent "$A4DEAF"
+# the agent gone, its addresses left: nothing watches them
+bg_kill "$AGENT_PID" KILL
+st=0
+run_agent "$T/check.out" -c "$CONF" --check-once || st=$?
+tap_check "(15) check-once, agent killed, addresses left: WARNING 'agent not running'" \
+	eval "[ $st = 1 ] && one_line_matching '$T/check.out' '^ANYCAST WARNING - agent not running: 2 addresses announced with nothing watching them'"
+agent_start
+up
+st=0
+run_agent "$T/check.out" -c "$CONF" --check-once || st=$?
+tap_check "(15) check-once, agent back: OK again" eval "[ $st = 0 ] && one_line_matching '$T/check.out' '^ANYCAST OK'"
+
+# ---------------------------------------------------------- (16) the interface is renamed
+
+agent_ensure "(16) rename"
+up
+mark=$(file_size "$LOG")
+ip -n "$NS" link set "$IF" down
+ip -n "$NS" link set "$IF" name renamed0
+ip -n "$NS" link set renamed0 up
+tap_check "(16) renamed to renamed0: the service addresses leave renamed0" \
+	wait_for "$T_CHANGE" ns_addrs_absent "$NS" renamed0 "${ADDRS[@]}"
+tap_check "(16) the log says renamed, and what was withdrawn" \
+	wait_for 3 log_has "$LOG" "$mark" "renamed to renamed0"
+ip -n "$NS" link add "$IF" type ifb
+tap_check "(16) a new $IF: the addresses come back on it" up
+tap_check "(16) ... and not on renamed0" ns_addrs_absent "$NS" renamed0 "${ADDRS[@]}"
+# renamed while the agent is dead: --withdraw-all finds them by index through the state
+bg_kill "$AGENT_PID" KILL
+ip -n "$NS" link del renamed0
+ip -n "$NS" link set "$IF" down
+ip -n "$NS" link set "$IF" name renamed0
+st=0
+run_agent "$T/wa.out" -c "$CONF" --withdraw-all || st=$?
+tap_check "(16) agent killed, then the link renamed: --withdraw-all removes them from renamed0" \
+	eval "[ $st = 0 ] && ns_addrs_absent '$NS' renamed0 ${ADDRS[*]}"
+ip -n "$NS" link del renamed0
+ip -n "$NS" link add "$IF" type ifb
+agent_start
+up
+
+# --------------------------------------------------------------- (17) a second agent
+
+agent_ensure "(17) second agent"
+up
+mon_start mon "$NS" "$T/mon.second"
+st=0
+ip netns exec "$NS" timeout 10 "$AGENT" -c "$CONF" -s "$RUN" >"$T/second.out" 2>&1 || st=$?
+mon_stop "$mon" "$NS" "$T/mon.second"
+tap_check "(17) a second agent on the same state directory exits 1 at once" expect_status "$st" 1
+tap_check "(17) ... saying which one runs" grep -q "another anycast-agent (pid $AGENT_PID)" "$T/second.out"
+tap_check "(17) ... and touched nothing" test -z "$(mon_events "$T/mon.second")"
+
+# ---------------------------------------------------------- (18) prefix-length conflict
+
+agent_ensure "(18) conflict"
+up
+kill -TERM "$AGENT_PID"
+bg_wait_exit "$AGENT_PID" "$T_EXIT" st
+ip -n "$NS" addr add fd53::53/64 dev "$IF" nodad
+mark=$(file_size "$LOG")
+agent_start
+tap_check "(18) fd53::53/64 on $IF: $A4 is announced" wait_for "$T_CHANGE" addrs_present "$A4"
+tap_check "(18) ... the conflict is logged, never 'announced 2 addresses'" \
+	eval "wait_for 3 log_has '$LOG' '$mark' 'already on $IF as fd53::53/64' && ! log_has '$LOG' '$mark' 'announced 2 addresses'"
+st=0
+run_agent "$T/check.out" -c "$CONF" --check-once || st=$?
+tap_check "(18) check-once: WARNING naming the conflict" \
+	eval "[ $st = 1 ] && one_line_matching '$T/check.out' '^ANYCAST WARNING .*fd53::53/128 held as fd53::53/64 \(conflict\)'"
+ip -n "$NS" addr del fd53::53/64 dev "$IF"
+tap_check "(18) the /64 removed: the /128 is announced" up
+CONFLICT=$T/conflict.conf
+write_agent_conf "$CONFLICT" "$A4"
+printf '[service other]\naddresses = fd53::53/64\nquery = %s A\n' "$UB_PROBE_NAME" >>"$CONFLICT"
+sed -i "0,/^addresses = $A4\$/s//addresses = $A4, $A6/" "$CONFLICT"
+config_test "$CONFLICT"
+tap_check "(18) --config-test: fd53::53/128 in one service and fd53::53/64 in another: refused" \
+	eval "[ $CT_ST = 1 ] && grep -q 'fd53::53/64' '$T/ct.out'"
+
+# ----------------------------------------------------------- (19) SIGTERM during a drain
+
+agent_ensure "(19) stop during drain"
+up
+DRAINING=$T/drain.conf
+write_agent_conf "$DRAINING" "$A4, $A6"
+sed -i 's|^log_level = info$|log_level = info\ndrain_ms = 2000|' "$DRAINING"
+cp "$DRAINING" "$CONF"
+kill -HUP "$AGENT_PID"
+sleep 0.3
+touch "$MAINT"
+wait_for "$T_CHANGE" addrs_absent "${ADDRS[@]}"
+t0=${EPOCHREALTIME/[.,]/}
+kill -TERM "$AGENT_PID"
+tap_check "(19) SIGTERM right after a 2 s maintenance drain began: the drain routes stay" \
+	hold_for 0.8 ns_local_route "$NS" "$A4"
+bg_wait_exit "$AGENT_PID" "$T_EXIT" st
+t1=${EPOCHREALTIME/[.,]/}
+tap_check "(19) ... the agent exits 0 when the drain is over ($(((t1 - t0) / 1000)) ms after SIGTERM)" \
+	eval "[ '${st:-x}' = 0 ] && [ $((t1 - t0)) -ge 1000000 ]"
+tap_check "(19) ... and no drain route is left" gone
+rm -f "$MAINT"
+write_agent_conf "$CONF" "$A4, $A6"
+agent_start
+up
+
+# ------------------------------------- (20) crash after an edit that was never reloaded
+
+agent_ensure "(20) crash with a broken file"
+up
+bg_kill "$AGENT_PID" KILL
+echo "this line is not ini" >>"$CONF"
+st=0
+run_agent "$T/wa.out" -c "$CONF" --withdraw-all || st=$?
+tap_check "(20) config broken, agent SIGKILLed: --withdraw-all (ExecStopPost) exits 0" expect_status "$st" 0
+tap_check "(20) ... and the addresses are gone: the state file said where" addrs_absent "${ADDRS[@]}"
+tap_check "(20) ... and it said why it used the state" \
+	grep -q "withdrawing what .*state lists" "$CLOG"
+write_agent_conf "$CONF" "$A4, $A6"
+agent_start
+up
+
+# ------------------------------------------ (21) a service that never comes up says why
+
+agent_ensure "(21) never up"
+kill -TERM "$AGENT_PID"
+bg_wait_exit "$AGENT_PID" "$T_EXIT" st
+write_agent_conf "$CONF" "$A4, $A6"
+sed -i 's|^resolver = 127.0.0.1@53$|resolver = 127.0.0.1@5399|' "$CONF"
+mark=$(file_size "$LOG")
+agent_start
+tap_check "(21) resolver = 127.0.0.1@5399 (nothing there): 'not up' and why, once" \
+	eval "wait_for 5 log_has '$LOG' '$mark' 'resolver: not up: connection refused: nothing listens on 127.0.0.1@5399' &&
+		sleep 1 && [ \$(log_since '$LOG' '$mark' | grep -c 'not up:') = 1 ]"
+kill -TERM "$AGENT_PID"
+bg_wait_exit "$AGENT_PID" "$T_EXIT" st
+write_agent_conf "$CONF" "$A4, $A6"
+agent_start
+up
+
+# -------------------------------- (22) 20k addresses churning elsewhere, resolver crashes
+
+CHURN_N=${AA_CHURN:-20000}
+ip -n "$NS" link add churn0 type ifb
+ip -n "$NS" link set churn0 up
+awk -v n="$CHURN_N" 'BEGIN { for (i = 0; i < n; i++)
+	printf "addr add 10.%d.%d.%d/32 dev churn0\n", 100 + int(i / 65536), int(i / 256) % 256, i % 256 }' \
+	>"$T/churn.batch"
+ip -n "$NS" -batch "$T/churn.batch"
+tap_diag "$(ip -n "$NS" -o addr show dev churn0 | wc -l) addresses on churn0"
+churn() { while :; do ip -n "$NS" addr add 10.250.0.1/32 dev churn0; ip -n "$NS" addr del 10.250.0.1/32 dev churn0; sleep 0.05; done; }
+churn >/dev/null 2>&1 &
+CHURN_PID=$!
+cleanup_add kill "$CHURN_PID"
+agent_ensure "(22) churn"
+up
+worst_down=0 worst_up=0
+for round in 1 2 3 4 5; do
+	t0=${EPOCHREALTIME/[.,]/}
+	ub_stop "$T"
+	wait_for 10 addrs_absent "${ADDRS[@]}"
+	t1=${EPOCHREALTIME/[.,]/}
+	ub_start "$NS" "$T"
+	t2=${EPOCHREALTIME/[.,]/}
+	wait_for 10 addrs_present "${ADDRS[@]}"
+	t3=${EPOCHREALTIME/[.,]/}
+	[ $((t1 - t0)) -gt "$worst_down" ] && worst_down=$((t1 - t0))
+	[ $((t3 - t2)) -gt "$worst_up" ] && worst_up=$((t3 - t2))
+done
+kill "$CHURN_PID" 2>/dev/null
+wait "$CHURN_PID" 2>/dev/null
+tap_check "(22) $CHURN_N addresses churning on churn0: every crash withdrawn within 1.5 s (worst $((worst_down / 1000)) ms)" \
+	test "$worst_down" -le 1500000
+tap_check "(22) ... and announced again within 1.5 s of the resolver's return (worst $((worst_up / 1000)) ms)" \
+	test "$worst_up" -le 1500000
+tap_check "(22) no dump was interrupted into an error (no 'Interrupted', no 'busy' in the log)" \
+	not grep -qiE 'interrupted system call|resource busy' "$LOG"
+ip -n "$NS" link del churn0
 
 # ------------------------------------------------------------------------ sanitizer reports
 

@@ -59,6 +59,8 @@ AGENT=$T/anycast-agent
 install -m 0755 "$AGENT_SRC" "$AGENT"
 CONF=$T/agent.conf
 MAINT=$T/maintenance
+# The state directory, as systemd's RuntimeDirectory= gives it: the user's own.
+RUN=$T/run
 LOG=$T/agent.log
 CLOG=$T/cmd.log
 NOTIFY_LOG=$T/notify.log
@@ -87,6 +89,7 @@ if ! getent passwd "$USER_NAME" >/dev/null; then
 	tap_diag "created the $USER_NAME user for this run"
 fi
 
+install -d -m 0755 -o "$USER_NAME" -g "$USER_NAME" "$RUN"
 setup_ok=1
 ns_create "$NS" || setup_ok=0
 [ $setup_ok = 1 ] && { ip -n "$NS" link add "$IF" type ifb || setup_ok=0; }
@@ -140,7 +143,7 @@ AS_NOBODY_CAPS=(setpriv --reuid="$USER_NAME" --regid="$USER_NAME" --init-groups
 agent_start() {
 	echo "=== test_privileges.sh: agent start $* ===" >>"$LOG"
 	bg_start AGENT_PID "$LOG" ip netns exec "$NS" "${AS_AGENT[@]}" \
-		env NOTIFY_SOCKET="$T/notify/sock" "$@" "$AGENT" -c "$CONF"
+		env NOTIFY_SOCKET="$T/notify/sock" "$@" "$AGENT" -c "$CONF" -s "$RUN"
 }
 
 agent_alive() {
@@ -152,7 +155,7 @@ run_agent() {
 	local -n _privs=$1
 	shift
 	echo "=== test_privileges.sh: $* ===" >>"$CLOG"
-	ip netns exec "$NS" timeout 30 "${_privs[@]}" "$AGENT" "$@" >>"$CLOG" 2>&1
+	ip netns exec "$NS" timeout 30 "${_privs[@]}" "$AGENT" -s "$RUN" "$@" >>"$CLOG" 2>&1
 }
 
 addrs_present() { ns_addrs_present "$NS" "$IF" "${ADDRS[@]}"; }
@@ -239,7 +242,7 @@ run_without_caps() {
 	mon_start mon "$NS" "$T/mon.nocap"
 	echo "=== test_privileges.sh: no capabilities, $desc ===" >>"$CLOG"
 	ip netns exec "$NS" timeout -k 2 10 "${AS_NOBODY_CAPS[@]}" "$AGENT" -c "$CONF" \
-		>>"$CLOG" 2>&1 || st=$?
+		-s "$RUN" >>"$CLOG" 2>&1 || st=$?
 	[ "$st" = 124 ] && st="124 (still running after 10 s, stopped by timeout)"
 	mon_stop "$mon" "$NS" "$T/mon.nocap"
 	tap_check "(1) no CAP_NET_ADMIN, $desc: exits 1" expect_status "$st" 1
@@ -346,6 +349,7 @@ kill -s TERM "$AGENT_PID"
 bg_wait_exit "$AGENT_PID" "$T_CHANGE" st
 tap_check "(5) withdraw_on_exit = no: addresses left at SIGTERM" addrs_present
 nready=$(($(notify_count READY=1) + 1))
+tap_diag "READY=1 so far: $((nready - 1))"
 mon_start mon "$NS" "$T/mon.restart"
 agent_start
 tap_check "(5) restart: READY=1 arrives" wait_for "$T_CHANGE" notify_at_least READY=1 "$nready"
