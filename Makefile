@@ -80,14 +80,14 @@ $(B)/tests/%: tests/%.c
 	$(Q)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LIBS) -lcmocka
 
 # dnsprobe: the test bed's client (one query per interval, which instance answered), libldns.
-$(B)/tests/dnsprobe: tests/dnsprobe.c
+$(B)/tests/bed/dnsprobe: tests/bed/dnsprobe.c
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $< -lldns
 
-dnsprobe: $(B)/tests/dnsprobe
+dnsprobe: $(B)/tests/bed/dnsprobe
 
-tests: $(TESTBINS) $(B)/anycast-agent $(B)/tests/dnsprobe
+tests: $(TESTBINS) $(B)/anycast-agent $(B)/tests/bed/dnsprobe
 
 unit: $(TESTBINS)
 	$(Q)set -e; for t in $(TESTBINS); do echo "== $$t"; $$t; done
@@ -95,7 +95,7 @@ unit: $(TESTBINS)
 asan:
 	$(Q)$(MAKE) --no-print-directory B=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" unit build/asan/anycast-agent \
-		build/asan/tests/dnsprobe
+		build/asan/tests/bed/dnsprobe
 
 integration: all
 	$(Q)tests/integration.sh ./anycast-agent
@@ -103,7 +103,7 @@ integration: all
 # The main job, shown: the campus, a live timeline, unbound killed on the near host.
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all dnsprobe
-	$(Q)tests/demo.sh
+	$(Q)tests/bed/demo.sh
 
 # The failover benchmark (not part of check): bench/results.md and timeline PNGs.
 #   make bench            full run (~25 min); BENCH_QUICK=1 make bench (~6 min)
@@ -111,8 +111,8 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all dnsprobe
 	$(Q)bench/run.sh
 
-campus: all $(B)/tests/dnsprobe
-	$(Q)AGENT=./anycast-agent tests/test_campus.sh
+campus: all $(B)/tests/bed/dnsprobe
+	$(Q)AGENT=./anycast-agent tests/bed/test_campus.sh
 
 deps:
 	$(Q)tests/deps.sh
@@ -125,8 +125,9 @@ check: deps
 	$(Q)tests/integration.sh ./anycast-agent
 	$(Q)AA_ASAN=1 tests/integration.sh build/asan/anycast-agent
 	$(Q)tests/test_privileges.sh ./anycast-agent
+	$(Q)tests/test_examples.sh ./anycast-agent
 	$(Q)tests/test_package.sh
-	$(Q)AGENT=./anycast-agent tests/test_campus.sh
+	$(Q)AGENT=./anycast-agent tests/bed/test_campus.sh
 
 # Everything the Debian package installs (packaging/debian/rules runs this, PREFIX=/usr).
 # The unit names the binary and the configuration: their paths follow SBINDIR and SYSCONFDIR.
@@ -200,13 +201,13 @@ fuzz: build/fuzz/fuzz_config build/fuzz/fuzz_netlink build/fuzz/fuzz_frr
 scan:
 	$(Q)rm -rf build/scan
 	$(Q)scan-build-14 --status-bugs -o build/scan/report $(MAKE) --no-print-directory \
-		B=build/scan/obj build/scan/obj/anycast-agent build/scan/obj/tests/dnsprobe
+		B=build/scan/obj build/scan/obj/anycast-agent build/scan/obj/tests/bed/dnsprobe
 
 format:
-	clang-format -i $(SRCS) $(wildcard */*.h) $(wildcard tests/*.c)
+	clang-format -i $(SRCS) $(wildcard */*.h) $(wildcard tests/*.c tests/*.h tests/bed/*.c)
 
 format-check:
-	clang-format --dry-run --Werror $(SRCS) $(wildcard */*.h) $(wildcard tests/*.c)
+	clang-format --dry-run --Werror $(SRCS) $(wildcard */*.h) $(wildcard tests/*.c tests/*.h tests/bed/*.c)
 
 clean:
 	rm -rf build anycast-agent

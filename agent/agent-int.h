@@ -48,6 +48,8 @@ void svc_commit(struct svc *s, const struct cfg_service *c, struct hc *probe);
 /* Probes at once, unless a probe is in flight. */
 void svc_kick(struct svc *s);
 /* r's reason, or what the kernel's socket table says of it (a TCP probe refused). */
+const char *svc_explain(const struct cfg_service *c, const struct hc_result *r, char *buf,
+			size_t len);
 const char *svc_why(const struct svc *s, const struct hc_result *r, char *buf, size_t len);
 /* Starts over as up (adopted addresses) or down (back from maintenance: `rise` probes). */
 void svc_reset(struct svc *s, bool up);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "agent/agent-int.h"
 #include "agent/frr.h"
 #include "agent/log.h"
 #include "agent/loop.h"
@@ -332,7 +333,7 @@ static void check_frr(struct check *c)
 static void check_services(struct check *c)
 {
 	const struct cfg *cfg = c->cfg;
-	char buf[NL_ADDRSTRLEN], obuf[NL_ADDRSTRLEN];
+	char buf[NL_ADDRSTRLEN], obuf[NL_ADDRSTRLEN], why[sizeof(c->probes[0].r.why)];
 
 	for (size_t i = 0; i < cfg->nservices; i++) {
 		const struct cfg_service *s = &cfg->services[i];
@@ -349,7 +350,8 @@ static void check_services(struct check *c)
 			TEXT(c, "%s%s: healthy (%llu ms)", i ? "; " : "", s->name,
 			     (unsigned long long)(r->rtt_us / 1000u));
 		else
-			TEXT(c, "%s%s: FAILED (%s)", i ? "; " : "", s->name, r->why);
+			TEXT(c, "%s%s: FAILED (%s)", i ? "; " : "", s->name,
+			     svc_explain(s, r, why, sizeof(why)));
 		TEXT(c, ", %zu/%zu addresses on %s", present, s->naddrs, cfg->interface);
 		for (size_t j = s->first; j < s->first + s->naddrs; j++)
 			if (c->addrs[j].conflict)

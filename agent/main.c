@@ -2,6 +2,7 @@
 /* anycast-agent: announce a local DNS resolver's anycast addresses only while it answers. */
 #include <getopt.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,15 @@ static void usage(FILE *f)
 		"  -h, --help         this text\n"
 		"\n"
 		"Signals: SIGHUP reloads the configuration, SIGTERM and SIGINT stop.\n");
+}
+
+/* A usage error of a monitoring plugin is UNKNOWN (3), wherever --check-once stands. */
+static bool main_check_once(int argc, char **argv, enum mode mode)
+{
+	for (int i = 1; i < argc && mode != MODE_CHECK_ONCE; i++)
+		if (!strcmp(argv[i], "--check-once"))
+			mode = MODE_CHECK_ONCE;
+	return mode == MODE_CHECK_ONCE;
 }
 
 int main(int argc, char **argv)
@@ -87,13 +97,13 @@ int main(int argc, char **argv)
 			return 0;
 		default:
 			usage(stderr);
-			return mode == MODE_CHECK_ONCE ? 3 : 2;
+			return main_check_once(argc, argv, mode) ? 3 : 2;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "anycast-agent: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
-		return mode == MODE_CHECK_ONCE ? 3 : 2;
+		return main_check_once(argc, argv, mode) ? 3 : 2;
 	}
 	log_init(LOG_INFO);
 	if (debug)
@@ -105,8 +115,10 @@ int main(int argc, char **argv)
 		return mode == MODE_CHECK_ONCE ? 3 : 1;
 	}
 	ret = cfg_load(path, &cfg, errs);
+	/* a monitoring plugin's stderr may end up in its output: errors only */
 	for (size_t i = 0; i < errs->n; i++)
-		fprintf(stderr, "%s\n", errs->msg[i].text);
+		if (!errs->msg[i].warning || mode != MODE_CHECK_ONCE)
+			fprintf(stderr, "%s\n", errs->msg[i].text);
 	if (ret < 0 && mode == MODE_WITHDRAW_ALL) {
 		/* after a crash that followed an unreloaded edit: the state file says what */
 		fprintf(stderr, "anycast-agent: %s is unusable: withdrawing what %s/state lists\n",

@@ -98,19 +98,25 @@ static void svc_listen_cb(const struct nl_sock *sk, void *data)
 	l->found |= nl_sock_accepts(sk, IPPROTO_TCP, &a, port);
 }
 
-const char *svc_why(const struct svc *s, const struct hc_result *r, char *buf, size_t len)
+const char *svc_explain(const struct cfg_service *c, const struct hc_result *r, char *buf,
+			size_t len)
 {
-	struct svc_listen l = {.ss = &s->cfg->probe.server};
+	struct svc_listen l = {.ss = &c->probe.server};
 	char server[HC_SERVER_MAX];
 
 	/* libunbound reports a refused TCP connection as SERVFAIL: the kernel's socket table
 	 * tells whether anything listens there at all */
-	if (!s->cfg->probe.tcp || r->status != HC_RCODE || r->rcode != 2 ||
+	if (!c->probe.tcp || r->status != HC_RCODE || r->rcode != 2 ||
 	    nl_listeners(svc_listen_cb, &l) < 0 || l.found)
 		return r->why;
 	snprintf(buf, len, "connection refused: nothing listens on %s",
-		 hc_server_str(&s->cfg->probe.server, server, sizeof(server)));
+		 hc_server_str(&c->probe.server, server, sizeof(server)));
 	return buf;
+}
+
+const char *svc_why(const struct svc *s, const struct hc_result *r, char *buf, size_t len)
+{
+	return svc_explain(s->cfg, r, buf, len);
 }
 
 static void svc_mark(struct svc *s)
@@ -122,7 +128,7 @@ static void svc_mark(struct svc *s)
 
 /* A service that stays down says why, once it has had `rise` intervals to come up, and
  * again whenever the reason changes: never only "started" and then silence. */
-static void svc_explain(struct svc *s, const struct hc_result *r)
+static void svc_quiet_why(struct svc *s, const struct hc_result *r)
 {
 	int why = r->status == HC_OK ? -1 : (int)r->status * 256 + (r->rcode & 0xff);
 	uint64_t grace = (uint64_t)s->cfg->rise * s->cfg->interval_ms * 1000u;
@@ -157,7 +163,7 @@ static void svc_result(const struct hc_result *r, void *data)
 		s->transitions++;
 		s->cb(s, r, s->data);
 	} else {
-		svc_explain(s, r);
+		svc_quiet_why(s, r);
 	}
 
 	/* A failure while announced is confirmed retry_ms later, not an interval later: the

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=bash
-# The failover part of the benchmark (sourced by bench/run.sh, after tests/campus.sh and
+# The failover part of the benchmark (sourced by bench/run.sh, after tests/bed/campus.sh and
 # bench/lib.sh, with the campus up): faults on resolver host A, the one nearest to client A;
 # client A asks the anycast address (IPv4 and IPv6 at once) every FO_PROBE_MS ms.
 #

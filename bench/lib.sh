@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=bash
-# Helpers of the benchmark (sourced by bench/run.sh after tests/campus.sh): clocks, the
+# Helpers of the benchmark (sourced by bench/run.sh after tests/bed/campus.sh): clocks, the
 # recorders (address and route monitors with `ip -ts`, dnsprobe from a client), statistics.
 # Every process is started through bg_start (tests/lib.sh), so campus_down or the cleanup
 # registry ends it; nothing is killed by name.

@@ -87,10 +87,10 @@ scenario and tool$([ "$(meta quick)" = 1 ] && echo " (**quick mode**: too few fo
 Raw data (every prober file, monitor, log): \`bench/out/$(basename "$OUT")/\` (not committed).
 What the numbers mean and what the misses need: [analysis.md](analysis.md).
 
-Campus test bed (tests/campus.sh): client A, building router ra, resolver host A (nearest,
+Campus test bed (tests/bed/campus.sh): client A, building router ra, resolver host A (nearest,
 where every fault is made) and resolver host B (two OSPF hops further). Client A asks the
 anycast address \`id.server CH TXT\` every $(meta probe_ms) ms on IPv4 and on IPv6 at once
-(tests/dnsprobe.c); the answer says which instance answered. Times in ms, **median / p90 / max**
+(tests/bed/dnsprobe.c); the answer says which instance answered. Times in ms, **median / p90 / max**
 over the repetitions (p90: nearest rank), each family counted on its own.
 
 - **fault → answer from B**: from the fault to the first answer from resolver-b (its
@@ -373,4 +373,4 @@ echo "- Agent: interval_ms $IV, timeout_ms $TO, rise $RISE, fall $FALL, retry_ms
 echo "- FRR (every router and host): BFD 100 ms × 3 on the host links (detection 300 ms), OSPF hello 1 s / dead 3 s, point-to-point links, \`timers throttle spf 0 50 500\`, \`timers lsa min-arrival 0\`, \`zebra work-queue 1\`. Shipped: $(meta frr_shipped). Alternative: $(meta frr_intra)."
 echo "- Client prober: one query every $(meta probe_ms) ms per family, 1 s timeout. Fault moment: a random 0-$(meta jitter_agent) ms (agent; 0-$(meta jitter_classic) ms for the classic script, whose cycle is 1 s) after the probers start; repair $(meta hold) s after client A is answered by B three times in a row on both families."
 echo "- The fault time is taken just before the command that makes it effective (kill(2) for SIGKILL/SIGSTOP, \`touch\` for maintenance, \`nft\` for the freeze, the first \`unbound-control\` that changes the probe name's answer for SERVFAIL); the repair time likewise (for SERVFAIL: once the probe name's data is back)."
-echo "- Resolver hosts: $([ "$(meta host_default_route)" = 1 ] && echo "a static default route to their building router (BENCH_HOST_DEFAULT_ROUTE=1)" || echo "no default route: they learn every route from OSPF, as tests/campus.sh builds them")."
+echo "- Resolver hosts: $([ "$(meta host_default_route)" = 1 ] && echo "a static default route to their building router (BENCH_HOST_DEFAULT_ROUTE=1)" || echo "no default route: they learn every route from OSPF, as tests/bed/campus.sh builds them")."

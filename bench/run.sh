@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # bench/run.sh (`make bench`): the failover benchmark of anycast-agent against the classic
 # script, with its cost and its scale. As root on Debian 12, on the campus test bed of
-# tests/campus.sh (its own namespaces, prefix BENCH_PREFIX). Writes bench/results.md and the
+# tests/bed/campus.sh (its own namespaces, prefix BENCH_PREFIX). Writes bench/results.md and the
 # timeline PNGs; raw data (every prober file, monitor and log) in BENCH_OUT.
 #
 #   bench/run.sh                 full run: REPS=10, 60 s of steady state (~25 min)
@@ -62,7 +62,7 @@ die() {
 for t in dig vtysh nft gnuplot unbound-control; do
 	command -v "$t" >/dev/null || die "$t not found (make deps installs what is missing)"
 done
-BN_DNSPROBE=$REPO/build/tests/dnsprobe
+BN_DNSPROBE=$REPO/build/tests/bed/dnsprobe
 [ -x "$BN_DNSPROBE" ] || die "$BN_DNSPROBE missing: make dnsprobe"
 src=${AGENT:-$REPO/anycast-agent}
 [ -x "$src" ] || die "agent binary $src missing: make"
@@ -71,8 +71,8 @@ BENCH_AGENT=$BENCH_OUT/anycast-agent
 cp "$src" "$BENCH_AGENT" || exit 1
 export AGENT=$BENCH_AGENT
 
-# shellcheck source=../tests/campus.sh
-. "$REPO/tests/campus.sh"
+# shellcheck source=../tests/bed/campus.sh
+. "$REPO/tests/bed/campus.sh"
 # shellcheck source=lib.sh
 . "$BENCH_DIR/lib.sh"
 # shellcheck source=failover.sh
@@ -245,7 +245,7 @@ plot_rep() {
 				if (rt != "-") printf "%.1f route on ra changed (+%d ms)\n", fm + rt, rt
 			}
 			printf "%.1f %s\n", (r - s) * 1000, rep }' >"$dir/$s.$rep.events"
-	tests/plot.sh "$dir/$s.$rep.p$fam" "$png" "$title (repetition $rep, the median one)" \
+	tests/bed/plot.sh "$dir/$s.$rep.p$fam" "$png" "$title (repetition $rep, the median one)" \
 		"$dir/$s.$rep.events" >/dev/null 2>"$dir/plot.err" || bn_log "plot $png failed (see $dir/plot.err)"
 }
 

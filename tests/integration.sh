@@ -179,22 +179,9 @@ if [ ! -x "$AGENT" ]; then
 fi
 
 cleanup_add bg_kill_all
-setup_ok=1
-ns_create "$NS" || setup_ok=0
-[ $setup_ok = 1 ] && { ip -n "$NS" link add "$IF" type ifb || setup_ok=0; }
-if [ $setup_ok = 1 ]; then
-	# unbound listens on the service addresses too, as etc/unbound.conf has it: --check-once
-	# looks for the listeners
-	ub_write_conf "$T" "interface: ${A4%/*}" "interface: ${A6%/*}" "interface: ${A4B%/*}"
-	ub_start "$NS" "$T" || setup_ok=0
-fi
-if [ $setup_ok = 0 ]; then
-	tap_fail "setup: namespace $NS, ifb $IF, unbound answering $UB_PROBE_NAME"
-	sed 's/^/#   /' "$T/unbound.log" 2>/dev/null | tail -n 20
-	tap_summary
-	exit 1
-fi
-tap_ok "setup: namespace $NS with ifb $IF, unbound answers $UB_PROBE_NAME on 127.0.0.1 and ::1"
+# unbound listens on the service addresses too, as etc/unbound.conf has it: --check-once
+# looks for the listeners
+host_setup "$NS" "$IF" "$T" "interface: ${A4%/*}" "interface: ${A6%/*}" "interface: ${A4B%/*}"
 write_agent_conf "$CONF" "$A4, $A6"
 
 # --------------------------------------------------- (13) --config-test, before anything runs

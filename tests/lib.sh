@@ -395,24 +395,14 @@ ub_write_conf() {
 	local dir=$1 l
 	shift
 	{
-		echo "server:"
-		echo "    verbosity: 1"
-		echo "    num-threads: 1"
+		ub_header "$dir"
 		echo "    interface: 127.0.0.1"
 		echo "    interface: ::1"
 		echo "    port: 53"
 		echo "    do-ip4: yes"
 		echo "    do-ip6: yes"
-		echo "    do-daemonize: no"
-		echo "    username: \"\""
-		echo "    chroot: \"\""
-		echo "    directory: \"$dir\""
-		echo "    pidfile: \"$dir/unbound.pid\""
-		echo "    use-syslog: no"
-		echo "    logfile: \"\""
 		echo "    ip-freebind: yes"
 		echo "    so-reuseport: no"
-		echo "    module-config: \"iterator\""
 		echo "    access-control: 127.0.0.0/8 allow"
 		echo "    access-control: ::1/128 allow"
 		echo "    local-zone: \"campus.test.\" static"
@@ -423,6 +413,43 @@ ub_write_conf() {
 		echo "    control-interface: \"$dir/unbound.ctl\""
 		echo "    control-use-cert: no"
 	} >"$dir/unbound.conf"
+}
+
+# ub_header DIR: the "server:" clause's first lines for a unbound of a test: in the
+# foreground, no chroot nor user switch, its files (pid, log) in DIR, no validator (no trust
+# anchor: nothing depends on /var/lib/unbound/root.key). Shared with tests/bed/campus.sh.
+ub_header() {
+	echo "server:"
+	echo "    verbosity: 1"
+	echo "    num-threads: 1"
+	echo "    do-daemonize: no"
+	echo "    username: \"\""
+	echo "    chroot: \"\""
+	echo "    directory: \"$1\""
+	echo "    pidfile: \"$1/unbound.pid\""
+	echo "    use-syslog: no"
+	echo "    logfile: \"\""
+	echo "    module-config: \"iterator\""
+}
+
+# host_setup NS IF DIR [SERVER-LINE...]: the single-host bed of integration.sh and
+# test_privileges.sh: namespace NS (lo up), an ifb IF standing in for the dummy interface
+# (down), a real unbound with DIR/unbound.conf (ub_write_conf with the extra lines) that
+# answers the probe name. Prints "ok N - setup ..." or fails once with unbound's own log and
+# exits: nothing after it could mean anything.
+host_setup() {
+	local ns=$1 ifname=$2 dir=$3
+	shift 3
+	if ns_create "$ns" && ip -n "$ns" link add "$ifname" type ifb &&
+		ub_write_conf "$dir" "$@" && ub_start "$ns" "$dir"; then
+		tap_ok "setup: namespace $ns with ifb $ifname (down), unbound answers $UB_PROBE_NAME"
+		return 0
+	fi
+	tap_fail "setup: namespace $ns, ifb $ifname, unbound answering $UB_PROBE_NAME"
+	echo "# unbound's log ($dir/unbound.log):"
+	tail -n 20 "$dir/unbound.log" 2>/dev/null | sed 's/^/#   /'
+	tap_summary
+	exit 1
 }
 
 UB_PROBE_ZONE=campus.test.

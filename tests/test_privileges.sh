@@ -90,20 +90,7 @@ if ! getent passwd "$USER_NAME" >/dev/null; then
 fi
 
 install -d -m 0755 -o "$USER_NAME" -g "$USER_NAME" "$RUN"
-setup_ok=1
-ns_create "$NS" || setup_ok=0
-[ $setup_ok = 1 ] && { ip -n "$NS" link add "$IF" type ifb || setup_ok=0; }
-if [ $setup_ok = 1 ]; then
-	ub_write_conf "$T/ub"
-	ub_start "$NS" "$T/ub" || setup_ok=0
-fi
-if [ $setup_ok = 0 ]; then
-	tap_fail "setup: namespace $NS, ifb $IF, unbound answering $UB_PROBE_NAME"
-	tail -n 20 "$T/ub/unbound.log" 2>/dev/null | sed 's/^/#   /'
-	tap_summary
-	exit 1
-fi
-tap_ok "setup: namespace $NS with ifb $IF (down), unbound answers $UB_PROBE_NAME"
+host_setup "$NS" "$IF" "$T/ub"
 
 # write_conf WITHDRAW_ON_EXIT DRAIN_MS
 write_conf() {

@@ -1,15 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# make demo: the campus (tests/campus.sh) with a live timeline of which resolver answers
+# make demo: the campus (tests/bed/campus.sh) with a live timeline of which resolver answers
 # client A, then unbound on the near host (A) is killed and restarted. Prints the gap and
 # the lost queries, writes a PNG of the timeline, and tears everything down, also on Ctrl-C.
 #   DEMO_OUT (default build/demo), DEMO_KEEP_PNG=path: also copy the plot there.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
 cd "$REPO" || exit 1
 OUT=${DEMO_OUT:-$REPO/build/demo}
-DNSPROBE=$REPO/build/tests/dnsprobe
+DNSPROBE=$REPO/build/tests/bed/dnsprobe
 export AGENT=${AGENT:-$REPO/anycast-agent}
 
 if [ "$(id -u)" != 0 ]; then
@@ -85,7 +85,7 @@ report() { # report FILE FAMILY
 echo "== result"
 report "$OUT/probe4.txt" 4
 report "$OUT/probe6.txt" 6
-if tests/plot.sh "$OUT/probe4.txt" "$OUT/timeline.png" \
+if tests/bed/plot.sh "$OUT/probe4.txt" "$OUT/timeline.png" \
 	"client A, IPv4: unbound on the nearest host killed, then restarted" \
 	"$OUT/events.txt" >"$OUT/plot.log" 2>&1; then
 	echo "== timeline plot: $OUT/timeline.png"
