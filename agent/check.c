@@ -15,7 +15,6 @@
 
 #include "agent/agent-int.h"
 #include "agent/frr.h"
-#include "agent/log.h"
 #include "agent/loop.h"
 #include "agent/oneshot.h"
 #include "agent/state.h"

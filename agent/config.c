@@ -401,7 +401,8 @@ static void cfg_finish(struct cfg_parser *ps)
 	}
 	/* the same address twice, or the same host with two prefix lengths (a /64 and a
 	 * /128 of one IPv6 address are one address to the kernel), side by side once sorted */
-	qsort_r(cfg->sorted, cfg->naddrs, sizeof(*cfg->sorted), cfg_sorted_cmp, cfg);
+	if (cfg->naddrs)
+		qsort_r(cfg->sorted, cfg->naddrs, sizeof(*cfg->sorted), cfg_sorted_cmp, cfg);
 	for (size_t i = 1; i < cfg->naddrs; i++) {
 		const struct cfg_addr *a = &cfg->addrs[cfg->sorted[i - 1]];
 		const struct cfg_addr *b = &cfg->addrs[cfg->sorted[i]];

@@ -33,11 +33,6 @@ void log_force_level(int level)
 	log_forced = true;
 }
 
-int log_get_level(void)
-{
-	return log_level;
-}
-
 void log_msg(int prio, const char *fmt, ...)
 {
 	static const char *const names[] = {[LOG_ERR] = "error",

@@ -10,7 +10,6 @@ void log_init(int level);
 void log_set_level(int level);
 /* A level set on the command line: later log_set_level() calls (the config) are ignored. */
 void log_force_level(int level);
-int log_get_level(void);
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)
