@@ -91,6 +91,7 @@ struct agent {
 	bool stopping; /* SIGTERM: everything goes, then the drains end, then the loop */
 	bool resync;   /* re-read the interface's addresses before the next reconcile */
 	bool relink;   /* re-read the interface itself */
+	bool dirty;    /* an event changed what we know: reconcile */
 	bool planned;  /* the withdrawals of the next reconcile are planned: drain them */
 	bool handover;
 	int exit_code;

@@ -279,8 +279,9 @@ int agent_reconcile(struct agent *a)
 	int ret, failed = 0, changed = 0;
 
 	a->planned = false;
-	if (a->nsvcs && (!a->link.ifindex || a->relink))
-		agent_link(a);
+	a->dirty = false;
+	if (a->nsvcs && (!a->link.ifindex || a->relink) && agent_link(a) < 0)
+		failed++; /* retried in a second; a link event with our name comes sooner */
 	if (a->resync && a->link.ifindex) {
 		ret = agent_read_addrs(a);
 		if (ret < 0) {
@@ -369,6 +370,7 @@ static void agent_forget_link(struct agent *a, unsigned ifindex)
 			a->orphans[i] = a->orphans[--a->norphans];
 		else
 			i++;
+	a->dirty = true;
 }
 
 static void agent_link_event(struct agent *a, const struct nl_event *ev)
@@ -395,6 +397,7 @@ static void agent_link_event(struct agent *a, const struct nl_event *ev)
 	} else if (ev->ifindex == a->link.ifindex) {
 		a->relink |= !ev->link.up && a->cfg->create_interface;
 		a->link.up = ev->link.up;
+		a->dirty = true;
 	} else if (!strcmp(ev->link.name, a->cfg->interface)) {
 		a->relink = true; /* a link took our name */
 	}
@@ -409,14 +412,17 @@ static void agent_addr_event(struct agent *a, const struct nl_event *ev)
 	if (i < 0) {
 		for (size_t k = 0; ev->type == NL_EV_DELADDR && k < a->norphans; k++)
 			if (a->orphans[k].ifindex == ev->ifindex &&
-			    nl_addr_equal(&a->orphans[k].addr, &ev->addr))
+			    nl_addr_equal(&a->orphans[k].addr, &ev->addr)) {
 				a->orphans[k] = a->orphans[--a->norphans];
+				a->dirty = true;
+			}
 		return;
 	}
 	st = &a->addrs[i];
 	nl_addr_str(&ev->addr, buf, sizeof(buf));
 	if (ev->type == NL_EV_DELADDR && st->ifindex == ev->ifindex) {
 		st->ifindex = 0;
+		a->dirty = true;
 		if (agent_want(a, (size_t)i))
 			log_warn("%s: %s was removed from %s by someone else: restoring",
 				 a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf, st->ifname);
@@ -424,6 +430,7 @@ static void agent_addr_event(struct agent *a, const struct nl_event *ev)
 		   ev->ifindex == a->link.ifindex) {
 		st->ifindex = ev->ifindex;
 		memcpy(st->ifname, a->link.name, IFNAMSIZ);
+		a->dirty = true;
 		if (!agent_want(a, (size_t)i))
 			log_warn("%s: %s appeared on %s while not announced: removing",
 				 a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf, a->link.name);
@@ -451,8 +458,9 @@ void agent_nl_readable(int fd, uint32_t events, void *data)
 			 ret == -ENOBUFS ? "receive overrun" : strerror(-ret), a->cfg->interface);
 		a->relink = a->resync = true;
 	}
-	/* every event brings the kernel and the verdicts together again: cheap, no dump */
-	agent_reconcile(a);
+	/* only what concerns our link and addresses: a busy host's other changes cost a lookup */
+	if (a->dirty || a->relink || a->resync)
+		agent_reconcile(a);
 }
 
 static uint64_t agent_maint_period_us(const struct agent *a)
