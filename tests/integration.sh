@@ -472,6 +472,18 @@ st=0
 run_agent "$T/check.out" -c "$FRRLESS" --check-once || st=$?
 tap_check "(15) check-once, frr_check = yes and no vtysh: WARNING 'FRR not checked: vtysh not found'" \
 	eval "[ $st = 1 ] && one_line_matching '$T/check.out' '^ANYCAST WARNING .*FRR not checked: vtysh not found'"
+# a vtysh that hangs, and whose child keeps the pipe open: the check still ends in its bound
+printf '#!/bin/sh\nsleep 30 &\nexec sleep 30\n' >"$T/slow-vtysh"
+chmod 755 "$T/slow-vtysh"
+sed -i "s|^vtysh = .*|vtysh = $T/slow-vtysh|" "$FRRLESS"
+st=0
+t0=${EPOCHREALTIME/[.,]/}
+run_agent "$T/check.out" -c "$FRRLESS" --check-once || st=$?
+t1=${EPOCHREALTIME/[.,]/}
+tap_check "(15) check-once, vtysh hangs (its child too): WARNING within 6 s ($(((t1 - t0) / 1000)) ms)" \
+	eval "[ $st = 1 ] && [ $((t1 - t0)) -lt 6000000 ] && one_line_matching '$T/check.out' '^ANYCAST WARNING .*FRR: .*timed out'"
+ns_sleeps() { ip netns pids "$NS" | xargs -r ps -o comm= -p | grep -qx sleep; }
+tap_check "(15) ... and left nothing of it running (its process group was killed)" not ns_sleeps
 # an announced address nothing listens on black-holes its clients: CRITICAL
 A4DEAF=10.53.0.60/32
 write_agent_conf "$CONF" "$A4, $A6, $A4DEAF"
