@@ -17,7 +17,7 @@ UNITDIR     ?= $(shell d=$$($(PKG_CONFIG) --variable=systemdsystemunitdir system
 		echo "$${d:-$(PREFIX)/lib/systemd/system}")
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 PLUGINDIR   ?= $(PREFIX)/lib/nagios/plugins
-VERSION    := 0.1.0
+VERSION    := 0.2.0
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
