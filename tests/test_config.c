@@ -115,7 +115,6 @@ static void test_good(void **state)
 {
 	struct cfg *cfg = parse(good_text);
 	const struct cfg_service *s;
-	char buf[NL_ADDRSTRLEN];
 
 	(void)state;
 	assert_non_null(cfg);
