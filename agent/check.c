@@ -94,9 +94,10 @@ static void check_probe_all(struct check *c)
 
 	for (size_t i = 0; i < cfg->nservices; i++) {
 		struct check_probe *p = &c->probes[i];
-		int ret =
-		    pfds ? hc_create(&p->hc, &cfg->services[i].probe, check_done, p) : -ENOMEM;
+		int ret = -ENOMEM;
 
+		if (pfds)
+			ret = hc_create(&p->hc, &cfg->services[i].probe, check_done, p);
 		if (ret == 0)
 			ret = hc_start(p->hc);
 		if (ret < 0) {
@@ -106,7 +107,7 @@ static void check_probe_all(struct check *c)
 		}
 		p->deadline_us = loop_now_us() + cfg->services[i].probe.timeout_ms * 1000ull;
 	}
-	for (;;) {
+	while (pfds) {
 		uint64_t now = loop_now_us(), wait = UINT64_MAX;
 		size_t n = 0;
 
