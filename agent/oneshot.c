@@ -19,6 +19,7 @@ struct wa {
 	struct act *act;
 	struct state_addr *targets;
 	size_t ntargets;
+	size_t nknown; /* targets[0..nknown) came from the state file: known to have been placed */
 	int removed, gone, failed;
 };
 
@@ -83,6 +84,7 @@ static int wa_run(struct wa *w, const struct cfg *cfg, const struct state *st)
 	}
 	for (size_t i = 0; i < st->nplaced; i++)
 		wa_add(w, st->placed[i].ifindex, st->placed[i].ifname, &st->placed[i].addr);
+	w->nknown = w->ntargets;
 	ret = cfg ? nl_link_get(w->nl, cfg->interface, 0, &l) : -ENODEV;
 	if (ret < 0 && ret != -ENODEV) {
 		log_err("interface %s: %s", cfg->interface, strerror(-ret));
@@ -140,12 +142,15 @@ int oneshot_withdraw_all(const struct cfg *cfg, const char *state_dir)
 		log_info("withdrew %d address%s (%d already gone)", w.removed,
 			 w.removed == 1 ? "" : "es", w.gone);
 	}
-	/* the state now says what is left: nothing, unless a removal failed */
+	/* The state now says what is left: nothing, unless the removal of an address the state
+	 * listed failed. A configured address whose removal failed is not added: a failure
+	 * (EPERM above all) says nothing about whether it was there, and a daemon that trusted
+	 * such an entry would take an absent address for announced. */
 	after.written = (int64_t)time(NULL);
 	snprintf(after.interface, sizeof(after.interface), "%s",
 		 cfg ? cfg->interface : st.interface);
 	after.placed = w.targets;
-	for (size_t i = 0; ret == 0 && i < w.ntargets; i++)
+	for (size_t i = 0; ret == 0 && i < w.nknown; i++)
 		if (w.targets[i].ifindex)
 			w.targets[after.nplaced++] = w.targets[i];
 	if (ret == 0 && state_write(state_dir, &after) < 0)

@@ -121,7 +121,8 @@ static int agent_take_over(struct agent *a, const struct state *prev)
 		struct agent_orphan *o;
 
 		if (k >= 0) {
-			if (!a->addrs[k].ifindex) {
+			/* on the interface itself the kernel's dump is the truth, not a file */
+			if (!a->addrs[k].ifindex && p->ifindex != a->link.ifindex) {
 				a->addrs[k].ifindex = p->ifindex;
 				memcpy(a->addrs[k].ifname, p->ifname, IFNAMSIZ);
 			}

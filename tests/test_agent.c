@@ -19,6 +19,7 @@
 
 #include "agent/agent-int.h"
 #include "agent/log.h"
+#include "agent/oneshot.h"
 #include "tests/fake.h"
 
 #define A4 "10.53.0.53/32"
@@ -386,6 +387,63 @@ static void test_handover(void **state)
 	assert_int_equal(fk.adds, adds);
 }
 
+/* A state file that lists an address the interface no longer holds (taken away while no
+ * agent ran): the kernel's dump wins, and the new agent puts the address back. */
+static void test_state_file_not_trusted_over_kernel(void **state)
+{
+	struct env *e = *state;
+	struct nl_addr a;
+	char path[128];
+	FILE *f;
+
+	start_up(e);
+	snprintf(path, sizeof(path), "%s/handover", e->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	agent_stop(e->a, SIGTERM);
+	loop_run(e->a->loop);
+	assert_int_equal(agent_finish(e->a), 0);
+	agent_destroy(e->a);
+	e->a = NULL;
+	e->tick = NULL;
+	assert_int_equal(nl_addr_parse(A6, &a), 0);
+	assert_int_equal(fk_addr_del(e->ifindex, &a), 0);
+	fk.nevents = 0;
+
+	e->a = new_agent(e);
+	assert_int_equal(agent_start(e->a), 0);
+	assert_true(run_until(e, both_on, 2000));
+}
+
+/* --withdraw-all without the right to remove anything (EPERM) records nothing it did not
+ * know: a configured address it could not remove may not be there at all, and the next
+ * daemon must not take it for announced. */
+static void test_withdraw_all_failure_records_nothing(void **state)
+{
+	struct env *e = *state;
+	struct cfg_errors *errs = malloc(sizeof(*errs));
+	struct state st;
+	struct cfg *cfg;
+	unsigned line;
+
+	assert_non_null(errs);
+	assert_int_equal(cfg_load(e->conf, &cfg, errs), 0);
+	free(errs);
+	fk_link_add("anycast0", "dummy", true);
+	fk.del_err = -EPERM;
+	assert_int_equal(oneshot_withdraw_all(cfg, e->dir), 1);
+	if (state_read(e->dir, &st, &line) == 0) {
+		assert_int_equal(st.nplaced, 0);
+		state_free(&st);
+	}
+	cfg_free(cfg);
+	fk.del_err = 0;
+	e->a = new_agent(e);
+	assert_int_equal(agent_start(e->a), 0);
+	assert_true(run_until(e, both_on, 2000));
+}
+
 /* One agent per state directory: the second one changes nothing and says why. */
 static void test_second_agent_refused(void **state)
 {
@@ -482,6 +540,8 @@ int main(void)
 	    T(test_stop_drains),
 	    T(test_stop_during_drain),
 	    T(test_handover),
+	    T(test_state_file_not_trusted_over_kernel),
+	    T(test_withdraw_all_failure_records_nothing),
 	    T(test_second_agent_refused),
 	    T(test_state_file),
 	    T(test_lost_events),
