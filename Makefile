@@ -106,7 +106,7 @@ demo: deps
 	$(Q)tests/bed/demo.sh
 
 # The failover benchmark (not part of check): bench/results.md and timeline PNGs.
-#   make bench            full run (~25 min); BENCH_QUICK=1 make bench (~6 min)
+#   make bench            full run (36 min here); BENCH_QUICK=1 make bench (shorter)
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all dnsprobe
 	$(Q)bench/run.sh

@@ -45,7 +45,11 @@ cost_addr_lines() {
 cost_conf() {
 	local f=$1 dir=$2 n=$3 s=$4 iv=$5 to=$6 addrs k lo hi
 	mapfile -t addrs < <(cost_addrs "$n")
-	awk '/^\[service /{ exit } { print }' "$REPO/etc/anycast-agent.conf" |
+	# the shipped file may have its [service] block commented out: uncomment it, as the
+	# campus (and an operator) does
+	sed -E 's/^;(\[service |[a-z_]+ = )/\1/; /^frr_pathspace = /d' "$REPO/etc/anycast-agent.conf" \
+		>"$f.shipped" || return 1
+	awk '/^\[service /{ exit } { print }' "$f.shipped" |
 		sed -E "s|^maintenance_file = .*|maintenance_file = $dir/maintenance|;
 			s|^frr_check = .*|frr_check = no|; s|^interface = .*|interface = anycast0|" >"$f"
 	: >"$f.map"
@@ -53,7 +57,7 @@ cost_conf() {
 		lo=$((k * n / s))
 		hi=$(((k + 1) * n / s))
 		printf '%s\n' "${addrs[@]:lo:hi-lo}" | sed "s/\$/ s$k/" >>"$f.map"
-		awk '/^\[service /{ p = 1 } p' "$REPO/etc/anycast-agent.conf" |
+		awk '/^\[service /{ p = 1 } p' "$f.shipped" |
 			sed -E "s|^\[service [^]]*\]|[service s$k]|; /^addresses = /d;
 				s|^interval_ms = .*|interval_ms = $iv|; s|^timeout_ms = .*|timeout_ms = $to|" >>"$f"
 		cost_addr_lines "${addrs[@]:lo:hi-lo}" >>"$f"
@@ -69,7 +73,7 @@ cost_present() {
 # cost_up NAME N S INTERVAL TIMEOUT: namespace, ifb, unbound, agent, all addresses up.
 # Sets COST_NS, COST_DIR, COST_PID.
 cost_up() {
-	local name=$1 n=$2
+	local name=$1 n=$2 probe_rr
 	COST_PID=
 	COST_NS=${BENCH_PREFIX}cost-$name
 	COST_DIR=$BENCH_OUT/cost/$name
@@ -77,7 +81,9 @@ cost_up() {
 	ns_destroy "$COST_NS" 2>/dev/null
 	ns_create "$COST_NS" || return 1
 	ip -n "$COST_NS" link add anycast0 type ifb && ip -n "$COST_NS" link set anycast0 up || return 1
-	ub_write_conf "$COST_DIR"
+	# the probe record of etc/unbound.conf, which the shipped `query` may ask for
+	mapfile -t probe_rr < <(sed -nE 's/^[[:space:]]*(local-(zone|data):.*)$/\1/p' "$REPO/etc/unbound.conf")
+	ub_write_conf "$COST_DIR" "${probe_rr[@]}"
 	ub_start "$COST_NS" "$COST_DIR" || {
 		bn_log "cost $name: unbound does not answer (see $COST_DIR/unbound.log)"
 		return 1
@@ -88,8 +94,10 @@ cost_up() {
 			>>"$BENCH_OUT/cost-errors.tsv"
 		return 1
 	}
+	# its own state directory: the default /run/anycast-agent is the host's (one agent per
+	# directory, and an agent adopts what the state file there lists)
 	bg_start COST_PID "$COST_DIR/agent.log" ip netns exec "$COST_NS" "$BENCH_AGENT" \
-		-c "$COST_DIR/agent.conf"
+		-c "$COST_DIR/agent.conf" -s "$COST_DIR/run"
 	wait_for 10 cost_present "$COST_NS" "$n" || {
 		bn_log "cost $name: the agent did not announce $n addresses"
 		return 1
@@ -186,7 +194,8 @@ cost_callgrind() {
 		out=$COST_DIR/callgrind.$secs
 		q=$(cost_queries)
 		bg_start COST_VG "$COST_DIR/valgrind.log" ip netns exec "$COST_NS" valgrind \
-			--tool=callgrind --callgrind-out-file="$out" "$BENCH_AGENT" -c "$COST_DIR/agent.conf"
+			--tool=callgrind --callgrind-out-file="$out" "$BENCH_AGENT" -c "$COST_DIR/agent.conf" \
+			-s "$COST_DIR/run"
 		sleep "$secs"
 		bg_kill "$COST_VG" TERM
 		ir=$(awk '/^summary:|^totals:/ { print $2; exit }' "$out" 2>/dev/null)

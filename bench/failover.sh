@@ -11,18 +11,43 @@
 # the probers stop. `ip -ts monitor` of host A's addresses and of building router ra's
 # routes run for the whole block. Each block ends with the analysis: one row per
 # repetition and family in $FO_TSV (columns in FO_COLS).
+#
+# The "churn" scenario is "kill" on a busy host (issue 9.2). It runs as a phase of its own
+# at the end of an agent block (not interleaved: FRR 8.4's zebra needs about a minute of a
+# core to take in 20,000 addresses, and half that to let them go): host A gets an ifb
+# churn0 with FO_CHURN_ADDRS unrelated addresses (one `ip -batch`) and one address change
+# there every FO_CHURN_MS ms (bench/churn.sh); once host A's zebra, ospfd, ospf6d and agent
+# have taken in the additions (fo_settled: CPU back under FO_QUIET_PCT of a core, the
+# steady churn's own cost included), the REPS repetitions run one after the other, each
+# exactly like a "kill" one; then churn0 and the loop go (also on an interrupt:
+# fo_churn_stop is in the cleanup registry) and the block waits until host A is quiet
+# again. Not run for the classic script (it reads no netlink state). The phase's own
+# figures go to $FO_CHURN_TSV (set by run.sh, like FO_TSV).
 
 FO_PROBE_MS=${FO_PROBE_MS:-10}
 FO_HOLD=${FO_HOLD:-0.5}
 FO_SETTLE=${FO_SETTLE:-0.5}
-FO_SCENARIOS=${FO_SCENARIOS:-kill stop servfail maint freeze}
-FO_COLS="variant tool scen rep fam addr_ms route_ms routeb_ms move_ms lost on_a back_ms lost_back addrback_ms routeback_ms ubready_ms loops fault_s repair_s"
+FO_SCENARIOS=${FO_SCENARIOS:-kill stop servfail maint freeze churn}
+FO_CHURN_ADDRS=${FO_CHURN_ADDRS:-20000}
+FO_CHURN_MS=${FO_CHURN_MS:-50}
+FO_CHURN_IF=churn0
+FO_QUIET_PCT=${FO_QUIET_PCT:-50}
+# one row per churn phase: the additions (s), until host A had taken them in (s), the
+# steady churn's CPU over 5 s (zebra + ospfd + ospf6d, and the agent, % of one core), the
+# agent's overrun warnings during the phase (set-up and removal included), from the
+# removal until host A was quiet (s)
+FO_CHURN_COLS="variant tool setup_s settle_s frr_cpu agent_cpu nl_lost teardown_s changes"
+# agent_cpu: % of one core the agent on host A used in the FO_SETTLE window before the
+# probers start (all threads); nl_lost: its "netlink events were lost" warnings during the
+# repetition; churn_ops: churn0's address changes between the fault and the repair.
+FO_COLS="variant tool scen rep fam addr_ms route_ms routeb_ms move_ms lost on_a back_ms lost_back addrback_ms routeback_ms ubready_ms loops fault_s repair_s agent_cpu nl_lost churn_ops"
 
 declare -A FO_DESC=([kill]="unbound SIGKILL" [stop]="unbound SIGSTOP (hang)"
 	[servfail]="SERVFAIL for the probe name" [maint]="maintenance drain"
-	[freeze]="host frozen (all but lo dropped)")
+	[freeze]="host frozen (all but lo dropped)"
+	[churn]="unbound SIGKILL, $FO_CHURN_ADDRS other addresses, a change every $FO_CHURN_MS ms")
 declare -A FO_REPAIR=([kill]="unbound started" [stop]="SIGCONT" [servfail]="SERVFAIL cleared"
-	[maint]="maintenance off" [freeze]="host thawed")
+	[maint]="maintenance off" [freeze]="host thawed" [churn]="unbound started")
 
 fo_ns() { _cp_ns "$1"; }
 
@@ -55,7 +80,7 @@ fo_addrs() { # fo_addrs add|del
 fo_fault() {
 	local tool=$1 pid
 	case $2 in
-	kill)
+	kill | churn)
 		pid=$(fo_ub_pid) || return 1
 		FO_T=$(bn_now)
 		kill -s KILL "$pid"
@@ -83,7 +108,7 @@ fo_fault() {
 fo_repair() {
 	local tool=$1 pid
 	case $2 in
-	kill)
+	kill | churn)
 		FO_T=$(bn_now)
 		unbound_start a
 		;;
@@ -129,6 +154,139 @@ fo_ready() {
 	wait_for 30 fo_home
 }
 
+# ------------------------------------------------------------------ churn
+
+# fo_ticks: CPU clock ticks host A's zebra, ospfd, ospf6d and agent have used so far.
+fo_ticks() {
+	local f pid n=0 v
+	for f in zebra.bgpid ospfd.bgpid ospf6d.bgpid agent.pid; do
+		pid=$(cat "$(_cp_dir ha)/$f" 2>/dev/null) || continue
+		v=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null)
+		n=$((n + ${v:-0}))
+	done
+	echo "$n"
+}
+
+# fo_quiet: host A's zebra, ospfd, ospf6d and agent used at most FO_QUIET_PCT % of one core
+# over one second (taking in 20,000 addresses keeps zebra alone at a full core; the steady
+# churn costs them ~30 % here).
+fo_quiet() {
+	local a b
+	a=$(fo_ticks)
+	sleep 1
+	b=$(fo_ticks)
+	[ $((b - a)) -le $((FO_QUIET_PCT * $(getconf CLK_TCK) / 100)) ]
+}
+
+# fo_settled: fo_quiet twice in a row.
+fo_settled() { fo_quiet && fo_quiet; }
+
+# fo_cpu_pct SECONDS: "frr agent", % of one core host A's zebra + ospfd + ospf6d and its
+# agent used over SECONDS.
+fo_cpu_pct() {
+	local a0 a1 f0 f1 t0 t1 hz
+	hz=$(getconf CLK_TCK)
+	a0=$(fo_agent_cpu_ns)
+	f0=$(($(fo_ticks) - $(fo_agent_ticks)))
+	t0=$(bn_now)
+	sleep "$1"
+	a1=$(fo_agent_cpu_ns)
+	f1=$(($(fo_ticks) - $(fo_agent_ticks)))
+	t1=$(bn_now)
+	awk -v a0="$a0" -v a1="$a1" -v f="$((f1 - f0))" -v hz="$hz" -v t0="$t0" -v t1="$t1" 'BEGIN {
+		w = t1 - t0
+		printf "%.1f %s\n", 100 * f / hz / w, (a0 == "-" || a1 == "-") ? "-" : sprintf("%.2f", (a1 - a0) / 1e7 / w) }'
+}
+
+fo_agent_ticks() {
+	local pid
+	pid=$(cat "$(_cp_dir ha)/agent.pid" 2>/dev/null) && awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0
+}
+
+# fo_agent_cpu_ns: the CPU time (ns) of every thread of host A's agent ("-" without one).
+fo_agent_cpu_ns() {
+	local pid f t ns=0
+	pid=$(_cp_pid_in "$(_cp_dir ha)/agent.pid" "$(fo_ns ha)") || {
+		echo -
+		return
+	}
+	for f in /proc/"$pid"/task/*/schedstat; do
+		read -r t _ <"$f" 2>/dev/null && ns=$((ns + t))
+	done
+	echo "$ns"
+}
+
+# fo_churn_start BASE: churn0 on host A with the pool, then the change loop (its log
+# BASE.log). Sets FO_CHURN_PID and FO_CHURN_SETUP_S.
+fo_churn_start() {
+	local base=$1 ns t0
+	ns=$(fo_ns ha)
+	[ -s "$FO_DIR/churn.batch" ] ||
+		"$BENCH_DIR/churn.sh" batch "$FO_CHURN_IF" "$FO_CHURN_ADDRS" >"$FO_DIR/churn.batch" || return 1
+	if [ -z "${FO_CHURN_CLEANUP:-}" ]; then
+		cleanup_add fo_churn_stop
+		FO_CHURN_CLEANUP=1
+	fi
+	t0=$(bn_now)
+	ip -n "$ns" link add "$FO_CHURN_IF" type ifb && ip -n "$ns" link set "$FO_CHURN_IF" up &&
+		ip -n "$ns" -batch "$FO_DIR/churn.batch" || return 1
+	FO_CHURN_SETUP_S=$(awk -v a="$t0" -v b="$(bn_now)" 'BEGIN { printf "%.2f", b - a }')
+	bg_start FO_CHURN_PID "$base.err" "$BENCH_DIR/churn.sh" loop "$ns" "$FO_CHURN_IF" \
+		"$FO_CHURN_ADDRS" "$FO_CHURN_MS" "$base.log"
+}
+
+# fo_churn_stop: the loop ends, churn0 goes with its addresses. Idempotent.
+fo_churn_stop() {
+	[ -n "${FO_CHURN_PID:-}" ] && bg_kill "$FO_CHURN_PID" TERM
+	FO_CHURN_PID=
+	ip -n "$(fo_ns ha)" link del "$FO_CHURN_IF" 2>/dev/null
+	return 0
+}
+
+# fo_churn_phase REPS: the churn scenario's repetitions of the current block (see the top).
+fo_churn_phase() {
+	local reps=$1 rep alog mark t0 settle=- cpu='- -' nl teardown=- changes tsv
+	alog=$(_cp_dir ha)/agent.log
+	mark=$(file_size "$alog")
+	bn_log "$FO_VARIANT $FO_TOOL: churn, $FO_CHURN_ADDRS addresses on $FO_CHURN_IF of host A"
+	if ! fo_churn_start "$FO_DIR/churn"; then
+		bn_log "$FO_VARIANT $FO_TOOL: churn set-up failed; no churn repetitions"
+		fo_churn_stop
+		return 1
+	fi
+	t0=$(bn_now)
+	if wait_for 300 fo_settled; then
+		settle=$(awk -v a="$t0" -v b="$(bn_now)" 'BEGIN { printf "%.1f", b - a }')
+		cpu=$(fo_cpu_pct 5)
+		bn_log "$FO_VARIANT $FO_TOOL: churn set-up ${FO_CHURN_SETUP_S} s, taken in after $settle s; steady: FRR ${cpu% *} %, agent ${cpu#* } % of a core"
+	else
+		bn_log "$FO_VARIANT $FO_TOOL: host A still busy 300 s after the churn set-up; measuring anyway"
+	fi
+	for ((rep = 1; rep <= reps; rep++)); do
+		bn_log "$FO_VARIANT $FO_TOOL: churn, repetition $rep/$reps"
+		if ! bg_alive "$FO_CHURN_PID"; then
+			bn_log "$FO_VARIANT $FO_TOOL: the churn loop died (see $FO_DIR/churn.err)"
+			echo "- - - skipped" >"$FO_DIR/churn.$rep.times"
+			continue
+		fi
+		fo_rep churn "$rep"
+	done
+	changes=$(wc -l <"$FO_DIR/churn.log")
+	fo_churn_stop
+	t0=$(bn_now)
+	if wait_for 300 fo_settled; then
+		teardown=$(awk -v a="$t0" -v b="$(bn_now)" 'BEGIN { printf "%.1f", b - a }')
+	else
+		bn_log "$FO_VARIANT $FO_TOOL: host A still busy 300 s after churn0 went"
+	fi
+	log_since "$alog" "$mark" >"$FO_DIR/churn.agent.log"
+	nl=$(grep -c 'netlink events were lost' "$FO_DIR/churn.agent.log")
+	tsv=${FO_CHURN_TSV:-${FO_DIR%/*}/churn.tsv}
+	[ -s "$tsv" ] || printf '%s\n' "$FO_CHURN_COLS" | tr ' ' '\t' >"$tsv"
+	printf '%s\n' "$FO_VARIANT $FO_TOOL $FO_CHURN_SETUP_S $settle $cpu $nl $teardown $changes" |
+		tr ' ' '\t' >>"$tsv"
+}
+
 # ------------------------------------------------------------------ one repetition
 
 # fo_loops: ICMP time-exceeded messages the routers (core, ra, rb) have sent so far, IPv4 and
@@ -150,19 +308,29 @@ fo_moved() { bn_last_is "$1.p4" resolver-b && bn_last_is "$1.p6" resolver-b; }
 fo_back() { bn_last_is "$1.p4" resolver-a && bn_last_is "$1.p6" resolver-a; }
 
 # fo_rep SCEN REP: one repetition of the current block (FO_TOOL, FO_DIR); writes
-# FO_DIR/SCEN.REP.times ("fault repair end ok").
+# FO_DIR/SCEN.REP.times ("fault repair end ok jitter loops agent_cpu nl_lost") and
+# SCEN.REP.agent.log (host A's agent log during the repetition).
 fo_rep() {
-	local scen=$1 rep=$2 base=$FO_DIR/$1.$2 p4 p6 pl='' tf tr ok=1 jit loops
+	local scen=$1 rep=$2 base=$FO_DIR/$1.$2 p4 p6 pl='' tf tr te ok=1 jit loops
+	local alog mark c0 c1 t0 t1 cpu=- nllost
+	alog=$(_cp_dir ha)/agent.log
+	mark=$(file_size "$alog")
 	if ! fo_ready; then
 		bn_log "$FO_TOOL $scen rep $rep: skipped, campus not ready"
 		echo "- - - skipped" >"$base.times"
 		return 1
 	fi
+	c0=$(fo_agent_cpu_ns)
+	t0=$(bn_now)
 	sleep "$FO_SETTLE"
+	c1=$(fo_agent_cpu_ns)
+	t1=$(bn_now)
+	[ "$c0" != - ] && [ "$c1" != - ] &&
+		cpu=$(awk -v c="$((c1 - c0))" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", c / 1e7 / (b - a) }')
 	bn_probe_start p4 "$(fo_ns ca)" "$CP_A4" "$base.p4" "$FO_PROBE_MS"
 	bn_probe_start p6 "$(fo_ns ca)" "$CP_A6" "$base.p6" "$FO_PROBE_MS"
-	# unbound's own start-up, seen from host A itself (kill only)
-	[ "$scen" = kill ] && bn_probe_start pl "$(fo_ns ha)" 127.0.0.1 "$base.pl" 10
+	# unbound's own start-up, seen from host A itself (kill and churn)
+	case $scen in kill | churn) bn_probe_start pl "$(fo_ns ha)" 127.0.0.1 "$base.pl" 10 ;; esac
 	wait_for 3 bn_answered "$base.p4" && wait_for 3 bn_answered "$base.p6"
 	loops=$(fo_loops)
 	jit=$(bn_rand_ms "$FO_JITTER")
@@ -184,7 +352,11 @@ fo_rep() {
 	bn_probe_stop "$p4"
 	bn_probe_stop "$p6"
 	[ -n "$pl" ] && bn_probe_stop "$pl"
-	echo "$tf $tr $(bn_now) $ok $jit $(($(fo_loops) - loops))" >"$base.times"
+	te=$(bn_now)
+	loops=$(($(fo_loops) - loops))
+	log_since "$alog" "$mark" >"$base.agent.log"
+	nllost=$(grep -c 'netlink events were lost' "$base.agent.log")
+	echo "$tf $tr $te $ok $jit $loops $cpu $nllost" >"$base.times"
 	[ "$ok" = 1 ]
 }
 
@@ -265,22 +437,29 @@ fo_mon_metrics() {
 # fo_analyze: one row per repetition and family of the block into FO_TSV.
 fo_analyze() {
 	local times scen rep tf tr te ok fam a plen pm mm ub m_addr m_rt m_rtb m_addrb m_rtback loops
-	local p_move p_lost p_ona p_back p_lostb
+	local p_move p_lost p_ona p_back p_lostb cpu nllost ops
+	# the anycast addresses' lines only: with churn the monitor holds ~40,000 lines more per
+	# repetition, which fo_mon_metrics would read for every row
+	grep -F -e " $CP_A4/32 " -e " $CP_A6/128 " "$FO_DIR/addr.mon" >"$FO_DIR/addr.anycast.mon"
 	for times in "$FO_DIR"/*.times; do
 		scen=$(basename "$times" .times)
 		rep=${scen##*.}
 		scen=${scen%.*}
-		read -r tf tr te ok _ loops <"$times"
+		cpu='' nllost=''
+		read -r tf tr te ok _ loops cpu nllost <"$times"
 		[ "$ok" = skipped ] && continue
 		ub=-
-		[ "$scen" = kill ] && ub=$(fo_ubready "$FO_DIR/$scen.$rep.pl" "$tr")
+		case $scen in kill | churn) ub=$(fo_ubready "$FO_DIR/$scen.$rep.pl" "$tr") ;; esac
+		ops=-
+		[ "$scen" = churn ] && [ -s "$FO_DIR/churn.log" ] &&
+			ops=$(awk -v f="$tf" -v r="$tr" '$1 >= f && $1 < r { n++ } END { print n + 0 }' "$FO_DIR/churn.log")
 		for fam in 4 6; do
 			if [ "$fam" = 4 ]; then a=$CP_A4 plen=32; else a=$CP_A6 plen=128; fi
 			pm=$(fo_probe_metrics "$FO_DIR/$scen.$rep.p$fam" "$tf" "$tr")
-			mm=$(fo_mon_metrics "$FO_DIR/addr.mon" "$FO_DIR/route.mon" "$a" "$plen" "$tf" "$tr" "$te")
+			mm=$(fo_mon_metrics "$FO_DIR/addr.anycast.mon" "$FO_DIR/route.mon" "$a" "$plen" "$tf" "$tr" "$te")
 			read -r m_addr m_rt m_rtb m_addrb m_rtback <<<"$mm"
 			read -r p_move p_lost p_ona p_back p_lostb <<<"$pm"
-			printf '%s\n' "$FO_VARIANT $FO_TOOL $scen $rep $fam $m_addr $m_rt $m_rtb $p_move $p_lost $p_ona $p_back $p_lostb $m_addrb $m_rtback $ub ${loops:--} $tf $tr" |
+			printf '%s\n' "$FO_VARIANT $FO_TOOL $scen $rep $fam $m_addr $m_rt $m_rtb $p_move $p_lost $p_ona $p_back $p_lostb $m_addrb $m_rtback $ub ${loops:--} $tf $tr ${cpu:--} ${nllost:--} $ops" |
 				tr ' ' '\t' >>"$FO_TSV"
 		done
 	done
@@ -319,10 +498,15 @@ fo_block() {
 	bn_rmon_start rmon "$(fo_ns ra)" "$FO_DIR/route.mon"
 	for ((rep = 1; rep <= reps; rep++)); do
 		for scen in $FO_SCENARIOS; do
+			[ "$scen" = churn ] && continue # a phase of its own, below
 			bn_log "$FO_VARIANT $FO_TOOL: $scen, repetition $rep/$reps"
 			fo_rep "$scen" "$rep"
 		done
 	done
+	# the classic script reads no netlink state: churn changes nothing for it
+	case " $FO_SCENARIOS " in
+	*" churn "*) [ "$FO_TOOL" != classic ] && fo_churn_phase "$reps" ;;
+	esac
 	wait_for 30 fo_home
 	bn_amon_sync "$(fo_ns ha)" "$FO_DIR/addr.mon"
 	bn_rmon_sync "$(fo_ns ra)" "$FO_DIR/route.mon"

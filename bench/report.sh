@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # bench/report.sh OUT: results.md (markdown, on stdout) from the raw data of one run of
 # bench/run.sh (OUT/failover.tsv, cost.tsv, scale.tsv, meta.tsv). Run again on the same OUT,
-# it gives the same file.
+# it gives the same file. BENCH_PREV (default bench/previous.tsv, made by bench/snapshot.sh
+# from the previous run's results.md) is the run it is compared with.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -12,6 +13,7 @@ FO=$OUT/failover.tsv
 CO=$OUT/cost.tsv
 SC=$OUT/scale.tsv
 META=$OUT/meta.tsv
+PREV=${BENCH_PREV:-$HERE/previous.tsv}
 
 meta() { awk -F'\t' -v k="$1" '$1 == k { print $2; exit }' "$META" 2>/dev/null; }
 
@@ -67,9 +69,44 @@ ratio() { # ratio A B: A / B as "×N"
 
 has_block() { [ -n "$(vals "$FO" rep variant="$1" tool="$2" | head -n 1)" ]; }
 
-SCENS="kill stop servfail maint freeze"
+SCENS="kill stop servfail maint freeze churn"
 declare -A DESC=([kill]="unbound SIGKILL" [stop]="unbound SIGSTOP (hang)" [servfail]="SERVFAIL"
-	[maint]="maintenance drain" [freeze]="host frozen")
+	[maint]="maintenance drain" [freeze]="host frozen" [churn]="unbound SIGKILL, address churn")
+
+# share VARIANT TOOL SCEN FAM: "n med p90 max miss" of the agent's share of a recovery after
+# a SIGKILL: from unbound's first answer on 127.0.0.1 to the address back on anycast0.
+share() {
+	paste -d' ' <(vals "$FO" addrback_ms variant="$1" tool="$2" scen="$3" fam="$4") \
+		<(vals "$FO" ubready_ms variant="$1" tool="$2" scen="$3" fam="$4") |
+		awk '$1 != "-" && $2 != "-" { printf "%.1f\n", $1 - $2 }' | bn_stats
+}
+
+# ran VARIANT TOOL SCEN: the block has rows (or failed repetitions) of that scenario.
+ran() { [ -n "$(vals "$FO" rep variant="$1" tool="$2" scen="$3" | head -n 1)" ]; }
+
+# prev VARIANT TOOL SCEN FAM MEASURE: "med p90 max" of the previous run, empty if unknown.
+prev() {
+	[ -r "$PREV" ] || return 0
+	awk -F'\t' -v v="$1" -v t="$2" -v s="$3" -v f="$4" -v m="$5" '
+		!/^#/ && $1 == v && $2 == t && $3 == s && $4 == f && $5 == m { print $6, $7, $8; exit }' "$PREV"
+}
+prev_meta() { # prev_meta KEY: "# KEY value" lines of the previous run
+	[ -r "$PREV" ] && sed -n "s/^# $1 //p" "$PREV" | head -n 1
+}
+
+# delta NOW BEFORE [DECIMALS]: "+12 (+17 %)", "−3 (−4 %)", "±0"; "–" when either is missing.
+delta() {
+	awk -v a="$1" -v b="$2" -v dec="${3:-}" 'BEGIN {
+		if (a == "" || b == "" || a == "-" || b == "-" || a == "–" || b == "–") { print "–"; exit }
+		d = a - b; ad = d < 0 ? -d : d
+		if (dec != "") s = sprintf("%." dec "f", ad)
+		else s = (ad < 10 && ad != int(ad)) ? sprintf("%.1f", ad) : sprintf("%.0f", ad)
+		if (s + 0 == 0) { print "±0"; exit }
+		sign = d < 0 ? "−" : "+"
+		if (b + 0 > 0) printf "%s%s (%s%.0f %%)\n", sign, s, sign, 100 * ad / b
+		else printf "%s%s\n", sign, s
+	}'
+}
 
 IV=$(meta agent_interval_ms)
 TO=$(meta agent_timeout_ms)
@@ -158,9 +195,169 @@ if has_block shipped agent; then
 	echo
 	echo "After an unbound SIGKILL the repair is \`unbound\` started again; it answers on"
 	echo "127.0.0.1 $(tri "$FO" ubready_ms variant=shipped tool=agent scen=kill fam=4) ms later (a prober on host A itself),"
-	echo "which is part of every tool's recovery time. After a freeze, host A's OSPF adjacency has"
+	echo "which is part of every tool's recovery time; from that first answer to the address back on"
+	echo "anycast0 (the agent's \`rise\` probes) $(share shipped agent kill 4 | awk '{ if ($1 == 0) print "–"; else printf "%.0f / %.0f / %.0f", $2, $3, $4 }') ms. After a freeze, host A's OSPF adjacency has"
 	echo "to come back (hello 1 s) before any route can: no health check plays a part."
 	echo
+fi
+
+# ====================================================================== churn
+# churn_block VARIANT TOOL LABEL: plain SIGKILL against SIGKILL under churn, one block.
+churn_block() {
+	local v=$1 t=$2 label=$3 f s sl
+	for f in 4 6; do
+		for s in kill churn; do
+			F=(variant="$v" tool="$t" scen="$s" fam="$f")
+			sl="plain"
+			[ "$s" = churn ] && sl="**churn**"
+			n=$(field 1 "$(stats "$FO" move_ms "${F[@]}")")
+			miss=$(field 5 "$(stats "$FO" move_ms "${F[@]}")")
+			[ "$miss" != 0 ] && n="$n (+$miss failed)"
+			echo "| $label | v$f | $sl | $n | $(tri "$FO" addr_ms "${F[@]}") | $(tri "$FO" route_ms "${F[@]}") | $(tri "$FO" move_ms "${F[@]}") | $(medmax "$FO" lost "${F[@]}") | $(tri "$FO" ubready_ms "${F[@]}") | $(tri "$FO" addrback_ms "${F[@]}") | $(tri "$FO" back_ms "${F[@]}") |"
+		done
+		echo "| | | churn − plain, medians | | $(delta "$(field 2 "$(stats "$FO" addr_ms variant="$v" tool="$t" scen=churn fam="$f")")" "$(field 2 "$(stats "$FO" addr_ms variant="$v" tool="$t" scen=kill fam="$f")")") | $(delta "$(field 2 "$(stats "$FO" route_ms variant="$v" tool="$t" scen=churn fam="$f")")" "$(field 2 "$(stats "$FO" route_ms variant="$v" tool="$t" scen=kill fam="$f")")") | $(delta "$(field 2 "$(stats "$FO" move_ms variant="$v" tool="$t" scen=churn fam="$f")")" "$(field 2 "$(stats "$FO" move_ms variant="$v" tool="$t" scen=kill fam="$f")")") | | $(delta "$(field 2 "$(stats "$FO" ubready_ms variant="$v" tool="$t" scen=churn fam="$f")")" "$(field 2 "$(stats "$FO" ubready_ms variant="$v" tool="$t" scen=kill fam="$f")")") | $(delta "$(field 2 "$(stats "$FO" addrback_ms variant="$v" tool="$t" scen=churn fam="$f")")" "$(field 2 "$(stats "$FO" addrback_ms variant="$v" tool="$t" scen=kill fam="$f")")") | $(delta "$(field 2 "$(stats "$FO" back_ms variant="$v" tool="$t" scen=churn fam="$f")")" "$(field 2 "$(stats "$FO" back_ms variant="$v" tool="$t" scen=kill fam="$f")")") |"
+	done
+}
+
+# withdraw_ms SCEN: bn_stats of the agent's "withdrew N addresses in X ms" on its DOWN, from
+# the agent log of every repetition of SCEN (all blocks).
+withdraw_ms() {
+	cat "$OUT"/*/"$1".*.agent.log 2>/dev/null |
+		sed -n 's/.*DOWN after.*withdrew [0-9]* address[es]* in \([0-9.]*\) ms.*/\1/p' | bn_stats
+}
+
+# one value per repetition (the IPv4 row) of a churn column
+rep_vals() { vals "$FO" "$1" scen="$2" fam=4 "${@:3}"; }
+
+if [ -n "$(vals "$FO" rep scen=churn | head -n 1)" ]; then
+	echo "## A crash on a busy host: unbound SIGKILL under address churn (issue 9.2)"
+	echo
+	echo "The SIGKILL scenario again, on a host where addresses change elsewhere all the time"
+	echo "([churn.sh](churn.sh)): host A gets an ifb \`churn0\` with $(meta churn_addrs) unrelated addresses (half"
+	echo "IPv4 /32 from 100.64.0.0/10, half IPv6 /128 from fd99::/64, one \`ip -batch\`) and one address"
+	echo "change there every $(meta churn_ms) ms (delete or add, IPv4 and IPv6 in turn). Once host A's zebra,"
+	echo "ospfd, ospf6d and agent have taken the additions in, the repetitions run one after the other"
+	echo "under the steady churn, each exactly as a plain SIGKILL one (fault, client prober, repair),"
+	echo "then churn0 goes with its addresses. This is a phase of its own at the end of each agent"
+	echo "block, not interleaved with the other scenarios: FRR 8.4's zebra needs tens of seconds of a"
+	echo "full core to take in the $(meta churn_addrs) addresses, and as long to let them go (the phase table below)."
+	echo "Issue 9.2 saw, with"
+	echo "10,000 addresses and a change every 50 ms, withdrawals after 4-5 s in 2 of 5 rounds and a"
+	echo "re-announce after 5.2 s. **addr removed** / **addr back**: the address deleted from / re-added"
+	echo "to host A's anycast0 (\`ip -ts monitor address\` in host A), from the fault / the repair: the"
+	echo "agent's part; **route changed on ra**: FRR's part on top. **unbound answers**: unbound's own"
+	echo "start-up after the repair (a prober on host A), which the re-announcement waits for. Median /"
+	echo "p90 / max; \"plain\" is the same block's SIGKILL scenario."
+	echo
+	echo "| Agent, FRR | IP | SIGKILL | n | addr removed | route changed on ra | fault → answer from B | lost (med / max) | repair → unbound answers on 127.0.0.1 | addr back | repair → answer from A |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
+	ran shipped agent churn && churn_block shipped agent "interval $IV, FRR as shipped"
+	ran intra agent churn && churn_block intra agent "interval $IV, FRR intra-area"
+	ran shipped agent-fast churn && churn_block shipped agent-fast "fastest ($(meta fast | sed 's/interval_ms /interval /; s/timeout_ms /timeout /')), FRR as shipped"
+	echo
+	co=$(rep_vals churn_ops churn | bn_stats)
+	echo "- Churn during the measurement: $(field 2 "$co") address changes between the fault and the repair"
+	echo "  (median over the repetitions, min $(rep_vals churn_ops churn | grep -v '^-$' | sort -g | head -n 1), max $(field 4 "$co"); $(awk -v m="$(meta churn_ms)" 'BEGIN { printf "%.0f", 1000 / m }') per second planned)."
+	echo "- The agent's CPU in the 0.5 s before the probers start (all threads, % of one core, median /"
+	echo "  max over the repetitions of all blocks): plain SIGKILL $(medmax "$FO" agent_cpu scen=kill fam=4), under churn"
+	echo "  $(medmax "$FO" agent_cpu scen=churn fam=4)."
+	wk=$(withdraw_ms kill)
+	wc=$(withdraw_ms churn)
+	echo "- The agent's own account of the withdrawal (\"DOWN ...; withdrew 2 addresses in X ms\": the"
+	echo "  two deletions, then its state file), all blocks: plain SIGKILL $(num "$(field 2 "$wk")") ms median, $(num "$(field 4 "$wk")") max"
+	echo "  (n=$(field 1 "$wk")); under churn $(num "$(field 2 "$wc")") ms median, $(num "$(field 4 "$wc")") max (n=$(field 1 "$wc"))."
+	nl_k=$(rep_vals nl_lost kill | awk '$1 != "-" { s += $1 } END { print s + 0 }')
+	nl_c=$(rep_vals nl_lost churn | awk '$1 != "-" { s += $1 } END { print s + 0 }')
+	echo "- \"netlink events were lost (receive overrun): re-reading anycast0\" in the agent's log"
+	echo "  during the repetitions: $nl_c under churn, $nl_k in the plain ones."
+	if [ -s "$OUT/churn.tsv" ]; then
+		echo
+		echo "Each churn phase as a whole (one per block; the repetitions run in it one after the other):"
+		echo
+		echo "| Agent, FRR | \`ip -batch\` of the $(meta churn_addrs) additions | until host A had taken them in | steady churn's CPU: zebra + ospfd + ospf6d | the agent | address changes in the phase | agent overrun warnings (set-up and removal included) | after churn0 went, until quiet |"
+		echo "|---|---|---|---|---|---|---|---|"
+		awk -F'\t' -v iv="$IV" 'NR > 1 {
+			l = ($2 == "agent-fast") ? "fastest" : "interval " iv
+			l = l ", " ($1 == "shipped" ? "FRR as shipped" : "FRR intra-area")
+			printf "| %s | %s s | %s s | %s %% | %s %% | %s | %s | %s s |\n", l, $3, $4, $5, $6, $9, $7, $8 }' "$OUT/churn.tsv"
+		echo
+		echo "\"Taken in\": zebra, ospfd, ospf6d and the agent of host A together under $(meta quiet_pct) % of one core"
+		echo "in two consecutive seconds; the steady CPU is measured over the 5 s after that."
+	fi
+	echo
+fi
+
+# ====================================================================== previous run
+if [ -r "$PREV" ]; then
+	echo "## Against the previous run"
+	echo
+	echo "The previous full run: $(prev_meta "run of"), agent $(prev_meta agent), $(prev_meta reps) repetitions,"
+	echo "$(prev_meta runtime) ([previous.tsv](previous.tsv), its results.md read back by"
+	echo "[snapshot.sh](snapshot.sh)). This run: $(meta date), agent $(meta agent), $(meta reps) repetitions,"
+	echo "$(($(meta runtime_s) / 60)) min $(($(meta runtime_s) % 60)) s. Medians, now (previous); Δ = now − previous"
+	echo "(negative: faster now). The machine is shared: load average $(meta load_start) at the start,"
+	echo "$(meta load_end) at the end (1, 5, 15 min)."
+	echo
+	echo "| Tool, FRR | Scenario | IP | fault → answer from B | Δ | lost | repair → answer from A | Δ |"
+	echo "|---|---|---|---|---|---|---|---|"
+	for bt in shipped:agent shipped:classic intra:agent shipped:agent-fast; do
+		v=${bt%%:*}
+		t=${bt#*:}
+		has_block "$v" "$t" || continue
+		case $t in
+		agent) tl="agent" ;;
+		agent-fast) tl="agent, fastest" ;;
+		classic) tl="classic script" ;;
+		esac
+		tl="$tl, $([ "$v" = shipped ] && echo "FRR as shipped" || echo "FRR intra-area")"
+		for s in $SCENS; do
+			ran "$v" "$t" "$s" || continue
+			for f in 4 6; do
+				F=(variant="$v" tool="$t" scen="$s" fam="$f")
+				mv=$(field 2 "$(stats "$FO" move_ms "${F[@]}")")
+				bk=$(field 2 "$(stats "$FO" back_ms "${F[@]}")")
+				ls=$(field 2 "$(stats "$FO" lost "${F[@]}")")
+				pm=$(prev "$v" "$t" "$s" "$f" move_ms | cut -d' ' -f1)
+				pb=$(prev "$v" "$t" "$s" "$f" back_ms | cut -d' ' -f1)
+				pl=$(prev "$v" "$t" "$s" "$f" lost | cut -d' ' -f1)
+				if [ -z "$pm$pb" ]; then
+					echo "| $tl | ${DESC[$s]} | v$f | $(num "$mv") (new) | – | $(num "$ls") (new) | $(num "$bk") (new) | – |"
+				else
+					echo "| $tl | ${DESC[$s]} | v$f | $(num "$mv") ($pm) | $(delta "$mv" "$pm") | $(num "$ls") ($pl) | $(num "$bk") ($pb) | $(delta "$bk" "$pb") |"
+				fi
+			done
+		done
+	done
+	echo
+	if [ -s "$CO" ]; then
+		echo "| Cost | now | previous | Δ |"
+		echo "|---|---|---|---|"
+		for name in default fastest a1-s1 a16-s1 a16-s8 a64-s1 a64-s8; do
+			c=$(vals "$CO" cpu_pct name="$name")
+			[ -n "$c" ] || continue
+			pc=$(prev cost "$name" - - cpu_pct | cut -d' ' -f1)
+			echo "| CPU, % of one core: $name | $c | ${pc:-–} | $(delta "$c" "$pc" 3) |"
+		done
+		for name in default a64-s8; do
+			h=$(vals "$CO" hwm_kb name="$name")
+			[ -n "$h" ] || continue
+			ph=$(prev cost "$name" - - hwm_kb | cut -d' ' -f1)
+			echo "| Peak RSS, kB: $name | $h | ${ph:--} | $(delta "$h" "$ph") |"
+		done
+		if [ -s "$SC" ]; then
+			for name in a1-s1 a16-s1 a16-s8 a64-s1 a64-s8; do
+				k=$(stats "$SC" last_ms name="$name")
+				[ "$(field 1 "$k")" != 0 ] || continue
+				pk=$(prev scale "$name" - - last_ms | cut -d' ' -f1)
+				echo "| Fault → all withdrawn, ms, median: $name | $(num "$(field 2 "$k")") | ${pk:-–} | $(delta "$(field 2 "$k")" "$pk") |"
+			done
+			k=$(stats "$SC" nl_max_ms name=a64-s1)
+			pk=$(prev scale a64-s1 - - nl_max_ms | cut -d' ' -f3)
+			[ "$(field 1 "$k")" != 0 ] &&
+				echo "| 64 addresses: the agent's netlink time, ms, max | $(field 4 "$k") | ${pk:-–} | $(delta "$(field 4 "$k")" "$pk") |"
+		fi
+		echo
+	fi
 fi
 
 # ====================================================================== targets
@@ -204,6 +401,11 @@ for v in shipped intra; do
 		k=$(stats "$FO" move_ms variant=$v tool=agent scen=kill fam=$f)
 		target_row "SIGKILL → answer from B, median ≤ 100 ms ($vl, IPv$f)" "median" "$(field 2 "$k")" 100
 		target_row "SIGKILL → answer from B, max ≤ 200 ms ($vl, IPv$f)" "max (n=$(field 1 "$k"))" "$(field 4 "$k")" 200
+		if ran "$v" agent churn; then
+			k=$(stats "$FO" move_ms variant=$v tool=agent scen=churn fam=$f)
+			target_row "SIGKILL under address churn → answer from B, median ≤ 100 ms ($vl, IPv$f)" "median" "$(field 2 "$k")" 100
+			target_row "SIGKILL under address churn → answer from B, max ≤ 200 ms ($vl, IPv$f)" "max (n=$(field 1 "$k"))" "$(field 4 "$k")" 200
+		fi
 		k=$(stats "$FO" move_ms variant=$v tool=agent scen=servfail fam=$f)
 		target_row "SERVFAIL → answer from B, median ≤ 150 ms ($vl, IPv$f)" "median" "$(field 2 "$k")" 150
 		k=$(stats "$FO" move_ms variant=$v tool=agent scen=stop fam=$f)
@@ -214,9 +416,16 @@ for v in shipped intra; do
 		target_row "Maintenance drain: 0 lost, every repetition ($vl, IPv$f)" "max lost, coming back" "$(field 4 "$k")" 0 | loop_note "$v" lost_back "$f"
 		k=$(stats "$FO" route_ms variant=$v tool=agent scen=freeze fam=$f)
 		target_row "Host frozen: route on ra gone ≤ BFD 300 + 100 ms ($vl, IPv$f)" "max (median $(num "$(field 2 "$k")"))" "$(field 4 "$k")" 400
-		for s in kill stop servfail maint; do
+		for s in kill stop servfail maint churn; do
+			ran "$v" agent "$s" || continue
 			k=$(stats "$FO" back_ms variant=$v tool=agent scen=$s fam=$f)
 			target_row "Recovery ≤ rise × interval + 100 = $((RISE * IV + 100)) ms: ${DESC[$s]} ($vl, IPv$f)" "max (median $(num "$(field 2 "$k")"))" "$(field 4 "$k")" $((RISE * IV + 100))
+			case $s in kill | churn)
+				k=$(share "$v" agent "$s" "$f")
+				[ "$(field 1 "$k")" != 0 ] &&
+					target_row "(the same, the agent's share: unbound answering on 127.0.0.1 → address back)" "max (median $(num "$(field 2 "$k")"))" "$(field 4 "$k")" $((RISE * IV + 100))
+				;;
+			esac
 		done
 	done
 done
@@ -263,6 +472,7 @@ for bt in $(vals "$FO" variant | paste -d: - <(vals "$FO" tool) | awk '!s[$0]++'
 	echo "| Scenario | IP | n | addr removed | route changed | route via B | fault → answer from B | lost | on A | repair → answer from A | lost back | addr back | route back | loops |"
 	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for s in $SCENS; do
+		ran "$v" "$t" "$s" || continue
 		for f in 4 6; do
 			F=(variant="$v" tool="$t" scen="$s" fam="$f")
 			n=$(field 1 "$(stats "$FO" move_ms "${F[@]}")")
@@ -373,4 +583,5 @@ echo "- Agent: interval_ms $IV, timeout_ms $TO, rise $RISE, fall $FALL, retry_ms
 echo "- FRR (every router and host): BFD 100 ms × 3 on the host links (detection 300 ms), OSPF hello 1 s / dead 3 s, point-to-point links, \`timers throttle spf 0 50 500\`, \`timers lsa min-arrival 0\`, \`zebra work-queue 1\`. Shipped: $(meta frr_shipped). Alternative: $(meta frr_intra)."
 echo "- Client prober: one query every $(meta probe_ms) ms per family, 1 s timeout. Fault moment: a random 0-$(meta jitter_agent) ms (agent; 0-$(meta jitter_classic) ms for the classic script, whose cycle is 1 s) after the probers start; repair $(meta hold) s after client A is answered by B three times in a row on both families."
 echo "- The fault time is taken just before the command that makes it effective (kill(2) for SIGKILL/SIGSTOP, \`touch\` for maintenance, \`nft\` for the freeze, the first \`unbound-control\` that changes the probe name's answer for SERVFAIL); the repair time likewise (for SERVFAIL: once the probe name's data is back)."
+[ -n "$(meta churn_addrs)" ] && echo "- Churn scenario: $(meta churn_addrs) addresses on an ifb churn0 of host A, one change every $(meta churn_ms) ms ([churn.sh](churn.sh)); not run for the classic script, which reads no netlink state."
 echo "- Resolver hosts: $([ "$(meta host_default_route)" = 1 ] && echo "a static default route to their building router (BENCH_HOST_DEFAULT_ROUTE=1)" || echo "no default route: they learn every route from OSPF, as tests/bed/campus.sh builds them")."

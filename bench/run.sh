@@ -5,9 +5,9 @@
 # tests/bed/campus.sh (its own namespaces, prefix BENCH_PREFIX). Writes bench/results.md and the
 # timeline PNGs; raw data (every prober file, monitor and log) in BENCH_OUT.
 #
-#   bench/run.sh                 full run: REPS=10, 60 s of steady state (~25 min)
+#   bench/run.sh                 full run: REPS=10, 60 s of steady state (36 min on 2026-11-29)
 #   BENCH_QUICK=1 bench/run.sh   quick: REPS=3, 10 s of steady state, no agent-fast block
-#                                (~6 min)
+#                                (fewer repetitions, shorter)
 #   REPS=N COST_SECONDS=S SCALE_SECONDS=S SCALE_REPS=N
 #   BENCH_PARTS="cost failover"  which parts (report always runs)
 #   BENCH_BLOCKS="shipped:agent shipped:classic intra:agent shipped:agent-fast"
@@ -20,7 +20,12 @@
 #                                a rebuild during the run changes nothing)
 #   FAST_IV / FAST_TO            the "fastest recommended" interval and timeout (50 / 50 ms)
 #   COST_ONLY="a16-s1 a64-s1"    only these cost/scale configurations (names as in cost.sh)
-#   FO_SCENARIOS="kill freeze"   only these failover scenarios
+#   FO_SCENARIOS="kill freeze"   only these failover scenarios (kill stop servfail maint
+#                                freeze churn; churn = kill with FO_CHURN_ADDRS other
+#                                addresses on host A, one changing every FO_CHURN_MS ms)
+#   FO_CHURN_ADDRS / FO_CHURN_MS the churn scenario's pool (20000) and period (50 ms)
+#   BENCH_PREV=path              the previous run's figures (bench/previous.tsv, made by
+#                                bench/snapshot.sh from its results.md) for the comparison
 #   BENCH_HOST_DEFAULT_ROUTE=1   resolver hosts get a static default route to their router
 #
 # Run nothing else meanwhile (the campus test, another campus): the timings are CPU-bound at
@@ -86,8 +91,10 @@ START_S=$(bn_now)
 
 # ------------------------------------------------------------------ the record of the run
 
-conf_val() { # conf_val KEY: the value in etc/anycast-agent.conf
-	sed -n "s/^$1[[:space:]]*=[[:space:]]*\\([^;]*\\).*/\\1/p" "$REPO/etc/anycast-agent.conf" |
+# conf_val KEY: the value in etc/anycast-agent.conf, also where the shipped file has it
+# commented out (";key = value": its [service] block), as the campus uncomments it.
+conf_val() {
+	sed -n "s/^;\\{0,1\\}$1[[:space:]]*=[[:space:]]*\\([^;]*\\).*/\\1/p" "$REPO/etc/anycast-agent.conf" |
 		head -n 1 | sed 's/[[:space:]]*$//'
 }
 DEF_IV=$(conf_val interval_ms)
@@ -119,6 +126,9 @@ META=$BENCH_OUT/meta.tsv
 	printf 'scale_seconds\t%s\n' "$SCALE_SECONDS"
 	printf 'scale_reps\t%s\n' "$SCALE_REPS"
 	printf 'probe_ms\t%s\n' "$FO_PROBE_MS"
+	printf 'churn_addrs\t%s\n' "$FO_CHURN_ADDRS"
+	printf 'churn_ms\t%s\n' "$FO_CHURN_MS"
+	printf 'quiet_pct\t%s\n' "$FO_QUIET_PCT"
 	printf 'jitter_agent\t%s\n' "${FO_JITTER_AGENT:-200}"
 	printf 'jitter_classic\t%s\n' "${FO_JITTER_CLASSIC:-1000}"
 	printf 'hold\t%s\n' "$FO_HOLD"
@@ -154,6 +164,11 @@ _cp_frr_host_conf() {
 		_cp_sub "$f" '^( ospf6 router-id) [0-9.]+$' "\\1 ${CP_RID[h$h]}"
 }
 
+# iface_block NAME FILE: the "interface NAME" section of an FRR config, up to its "exit".
+iface_block() {
+	awk -v n="$1" '$0 == "interface " n { p = 1 } p { print } p && /^exit/ { exit }' "$2"
+}
+
 variant_conf() {
 	case $1 in
 	shipped) echo "$REPO/etc/frr.conf" ;;
@@ -165,6 +180,7 @@ variant_conf() {
 # ------------------------------------------------------------------ the parts
 
 FO_TSV=$BENCH_OUT/failover.tsv
+FO_CHURN_TSV=$BENCH_OUT/churn.tsv
 COST_TSV=$BENCH_OUT/cost.tsv
 SCALE_TSV=$BENCH_OUT/scale.tsv
 
@@ -188,6 +204,11 @@ case " $BENCH_PARTS " in
 		if [ "$variant" != shipped ] && [ "$how" = "$(frr_how "$REPO/etc/frr.conf")" ]; then
 			bn_log "$block: $conf announces like etc/frr.conf ($how): skipped"
 			continue
+		fi
+		# the campus routers take their side (authentication keys) from etc/frr.conf: a
+		# variant whose uplink differs from it may never form an adjacency
+		if [ "$(iface_block eth0 "$conf")" != "$(iface_block eth0 "$REPO/etc/frr.conf")" ]; then
+			bn_log "$block: the 'interface eth0' section of $conf differs from etc/frr.conf's (copy it over)"
 		fi
 		if [ "$variant" != "$up_variant" ]; then
 			[ -n "$up_variant" ] && campus_down
