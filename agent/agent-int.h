@@ -25,10 +25,15 @@ struct svc {
 	struct loop *loop;
 	svc_change_cb cb;
 	void *data;
-	struct hc *hc;
-	struct loop_watch *fd_watch, *timer;
+	/* [0] the probe every interval; [1] the confirming one, in parallel (see service.c) */
+	struct svc_probe {
+		struct hc *hc; /* [1]: made when first needed */
+		struct loop_watch *fd_watch, *timer;
+		uint64_t start_us;
+		bool silence_check; /* [0]: the timer is at start + retry_ms, not the deadline */
+	} probe[2];
 	struct hc_fsm fsm;
-	uint64_t probe_start_us;
+	bool lost; /* the kernel destroyed the resolver's listener; no probe answered since */
 	uint64_t since_us;  /* of the last transition, or of the start */
 	int64_t since_real; /* the same, CLOCK_REALTIME seconds, for the state file */
 	unsigned transitions;
@@ -47,10 +52,15 @@ int svc_new_probe(struct svc *s, const struct cfg_service *c, struct hc **out);
 void svc_commit(struct svc *s, const struct cfg_service *c, struct hc *probe);
 /* Probes at once, unless a probe is in flight. */
 void svc_kick(struct svc *s);
+/* The kernel destroyed a socket the resolver listened with: probe at once (in parallel to
+ * one in flight), and go down on the first failure. */
+void svc_listener_lost(struct svc *s);
 /* r's reason, or what the kernel's socket table says of it (a TCP probe refused). */
 const char *svc_explain(const struct cfg_service *c, const struct hc_result *r, char *buf,
 			size_t len);
 const char *svc_why(const struct svc *s, const struct hc_result *r, char *buf, size_t len);
+/* The resolver c probes, as an address (host length) and a port. */
+void svc_resolver(const struct cfg_service *c, struct nl_addr *addr, uint16_t *port);
 /* Starts over as up (adopted addresses) or down (back from maintenance: `rise` probes). */
 void svc_reset(struct svc *s, bool up);
 
@@ -69,6 +79,8 @@ struct agent_orphan {
 	char ifname[IFNAMSIZ];
 };
 
+#define AGENT_SW 2 /* socket reports: TCP, UDP */
+
 struct agent {
 	struct cfg *cfg;
 	const char *path, *state_dir;
@@ -76,6 +88,8 @@ struct agent {
 	struct nl *nl;
 	struct act *act;
 	struct loop_watch *nl_watch, *maint_timer, *retry_timer, *watchdog_timer, *state_timer;
+	struct nl_sockwatch *sw[AGENT_SW]; /* NULL where the kernel does not report */
+	struct loop_watch *sw_watch[AGENT_SW];
 	uint64_t watchdog_us; /* WatchdogSec=, 0 without */
 	char status[160];     /* the last STATUS= sent to systemd */
 	struct svc **svcs;    /* each allocated alone: probes and watches point at them */
@@ -112,6 +126,10 @@ void agent_watchdog(void *data);
 void agent_drained(void *data);
 void agent_signal(int signo, void *data);
 void agent_stop(struct agent *a, int signo);
+/* listen.c: the kernel's reports of destroyed listeners (sock_diag) */
+void agent_sw_start(struct agent *a);
+void agent_sw_update(struct agent *a); /* after a reload: the services' ports */
+void agent_sw_stop(struct agent *a);
 /* reload.c */
 void agent_reload(struct agent *a);
 /* start.c: everything before the loop: the lock, netlink, the interface, adoption, the first

@@ -13,97 +13,183 @@
 #include "agent/log.h"
 
 static void svc_result(const struct hc_result *r, void *data);
+static void svc_confirm_result(const struct hc_result *r, void *data);
 
-/* The probe's fd changes whenever it drops or recreates its libunbound context. */
-static void svc_sync_fd(struct svc *s)
+/* A probe's fd changes whenever it drops or recreates its libunbound context. */
+static void svc_sync_fd(struct svc *s, struct svc_probe *p)
 {
-	int ret = loop_watch_set_fd(s->fd_watch, hc_fd(s->hc));
+	int ret = loop_watch_set_fd(p->fd_watch, p->hc ? hc_fd(p->hc) : -1);
 
 	if (ret < 0)
 		log_err("%s: cannot watch the probe: %s", s->cfg->name, strerror(-ret));
 }
 
-static void svc_arm(struct svc *s, uint64_t at_us)
+static void svc_arm(struct svc *s, struct svc_probe *p, uint64_t at_us)
 {
-	int ret = loop_timer_arm(s->timer, at_us);
+	int ret = loop_timer_arm(p->timer, at_us);
 
 	/* timerfd_settime on our own timerfd fails only on a bug; say so, loudly. */
 	if (ret < 0)
 		log_err("%s: cannot arm the probe timer: %s", s->cfg->name, strerror(-ret));
 }
 
-static void svc_start(struct svc *s)
+static uint64_t svc_deadline(const struct svc *s, const struct svc_probe *p)
 {
-	int ret;
+	return p->start_us + (uint64_t)s->cfg->probe.timeout_ms * 1000u;
+}
 
-	s->probe_start_us = loop_now_us();
-	ret = hc_start(s->hc);
-	svc_sync_fd(s);
+/* Starts p's probe; false when it could not start (the failure has been reported). */
+static bool svc_probe_start(struct svc *s, struct svc_probe *p, hc_done_cb cb)
+{
+	int ret = 0;
+
+	p->start_us = loop_now_us();
+	if (!p->hc)
+		ret = hc_create(&p->hc, &s->cfg->probe, cb, s);
+	if (ret == 0)
+		ret = hc_start(p->hc);
+	svc_sync_fd(s, p);
 	if (ret < 0) {
 		struct hc_result r = {.status = HC_ERROR};
 
 		snprintf(r.why, sizeof(r.why), "cannot start probe: %s", strerror(-ret));
-		svc_result(&r, s);
-		return;
+		cb(&r, s);
+		return false;
 	}
-	svc_arm(s, s->probe_start_us + (uint64_t)s->cfg->probe.timeout_ms * 1000u);
+	return true;
+}
+
+/* The main probe: every interval, or retry_ms after a failure while announced. While the
+ * service is announced its timer first fires retry_ms after the start: a probe still
+ * silent then gets a confirming probe in parallel, so that a hung resolver costs about one
+ * deadline, not `fall` deadlines in a row. */
+static void svc_start(struct svc *s)
+{
+	struct svc_probe *p = &s->probe[0];
+
+	if (!svc_probe_start(s, p, svc_result))
+		return;
+	p->silence_check = s->fsm.up && s->cfg->retry_ms < s->cfg->probe.timeout_ms;
+	svc_arm(s, p,
+		p->silence_check ? p->start_us + s->cfg->retry_ms * 1000ull : svc_deadline(s, p));
+}
+
+/* Ends p's probe at its deadline; an answer that is already waiting counts, however late
+ * we look. */
+static void svc_probe_expire(struct svc *s, struct svc_probe *p)
+{
+	hc_process(p->hc);
+	if (hc_busy(p->hc))
+		hc_expire(p->hc); /* calls the result callback */
+	svc_sync_fd(s, p);
+}
+
+static void svc_confirm_start(struct svc *s)
+{
+	struct svc_probe *c = &s->probe[1];
+
+	if (c->hc && hc_busy(c->hc))
+		return;
+	log_debug("%s: confirming probe", s->cfg->name);
+	if (svc_probe_start(s, c, svc_confirm_result))
+		svc_arm(s, c, svc_deadline(s, c));
 }
 
 static void svc_timer(void *data)
 {
 	struct svc *s = data;
+	struct svc_probe *p = &s->probe[0];
 
-	if (hc_busy(s->hc)) {
-		/* An answer that is already waiting counts, however late we look. */
-		hc_process(s->hc);
-		if (hc_busy(s->hc))
-			hc_expire(s->hc); /* calls svc_result */
-		svc_sync_fd(s);
+	if (p->hc && hc_busy(p->hc) && p->silence_check) {
+		p->silence_check = false;
+		hc_process(p->hc);
+		svc_sync_fd(s, p);
+		if (hc_busy(p->hc)) {
+			svc_confirm_start(s);
+			svc_arm(s, p, svc_deadline(s, p));
+		}
+		return;
+	}
+	if (p->hc && hc_busy(p->hc)) {
+		svc_probe_expire(s, p);
 		return;
 	}
 	svc_start(s);
 }
 
+static void svc_confirm_timer(void *data)
+{
+	struct svc *s = data;
+	struct svc_probe *c = &s->probe[1];
+
+	if (c->hc && hc_busy(c->hc))
+		svc_probe_expire(s, c);
+}
+
+static void svc_probe_readable(struct svc *s, struct svc_probe *p)
+{
+	int ret = hc_process(p->hc);
+
+	if (ret < 0)
+		log_debug("%s: probe processing: %s", s->cfg->name, strerror(-ret));
+	svc_sync_fd(s, p);
+}
+
 static void svc_readable(int fd, uint32_t events, void *data)
 {
 	struct svc *s = data;
-	int ret;
 
 	(void)fd;
 	(void)events;
-	ret = hc_process(s->hc);
-	if (ret < 0)
-		log_debug("%s: probe processing: %s", s->cfg->name, strerror(-ret));
-	svc_sync_fd(s);
+	svc_probe_readable(s, &s->probe[0]);
+}
+
+static void svc_confirm_readable(int fd, uint32_t events, void *data)
+{
+	struct svc *s = data;
+
+	(void)fd;
+	(void)events;
+	svc_probe_readable(s, &s->probe[1]);
+}
+
+void svc_resolver(const struct cfg_service *c, struct nl_addr *addr, uint16_t *port)
+{
+	const struct sockaddr_storage *ss = &c->probe.server;
+
+	memset(addr, 0, sizeof(*addr));
+	addr->family = ss->ss_family;
+	if (addr->family == AF_INET) {
+		addr->prefixlen = 32;
+		addr->u.v4 = ((const struct sockaddr_in *)ss)->sin_addr;
+		*port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	} else {
+		addr->prefixlen = 128;
+		addr->u.v6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
+		*port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	}
 }
 
 struct svc_listen {
-	const struct sockaddr_storage *ss;
+	struct nl_addr addr;
+	uint16_t port;
 	bool found;
 };
 
 static void svc_listen_cb(const struct nl_sock *sk, void *data)
 {
 	struct svc_listen *l = data;
-	struct nl_addr a = {.family = l->ss->ss_family};
-	uint16_t port;
 
-	if (a.family == AF_INET) {
-		a.u.v4 = ((const struct sockaddr_in *)l->ss)->sin_addr;
-		port = ntohs(((const struct sockaddr_in *)l->ss)->sin_port);
-	} else {
-		a.u.v6 = ((const struct sockaddr_in6 *)l->ss)->sin6_addr;
-		port = ntohs(((const struct sockaddr_in6 *)l->ss)->sin6_port);
-	}
-	l->found |= nl_sock_accepts(sk, IPPROTO_TCP, &a, port);
+	l->found |= nl_sock_accepts(sk, IPPROTO_TCP, &l->addr, l->port);
 }
 
 const char *svc_explain(const struct cfg_service *c, const struct hc_result *r, char *buf,
 			size_t len)
 {
-	struct svc_listen l = {.ss = &c->probe.server};
+	struct svc_listen l = {0};
 	char server[HC_SERVER_MAX];
 
+	svc_resolver(c, &l.addr, &l.port);
 	/* libunbound reports a refused TCP connection as SERVFAIL: the kernel's socket table
 	 * tells whether anything listens there at all */
 	if (!c->probe.tcp || r->status != HC_RCODE || r->rcode != 2 ||
@@ -143,11 +229,12 @@ static void svc_quiet_why(struct svc *s, const struct hc_result *r)
 		 s->cfg->interval_ms);
 }
 
-static void svc_result(const struct hc_result *r, void *data)
+/* One probe's verdict, from either probe. After the kernel reported the resolver's
+ * listening socket destroyed, a failed probe is the second, independent failure: the
+ * service goes down at once, whatever `fall` says. */
+static void svc_feed(struct svc *s, const struct hc_result *r)
 {
-	struct svc *s = data;
 	bool ok = r->status == HC_OK;
-	uint64_t now = loop_now_us(), next;
 	enum hc_change change;
 
 	s->last = *r;
@@ -157,7 +244,12 @@ static void svc_result(const struct hc_result *r, void *data)
 	else
 		log_debug("%s: probe failed: %s", s->cfg->name, r->why);
 
-	change = hc_fsm_feed(&s->fsm, ok);
+	if (!ok && s->lost)
+		change = hc_fsm_down_now(&s->fsm);
+	else
+		change = hc_fsm_feed(&s->fsm, ok);
+	if (ok)
+		s->lost = false;
 	if (change != HC_SAME) {
 		svc_mark(s);
 		s->transitions++;
@@ -165,20 +257,57 @@ static void svc_result(const struct hc_result *r, void *data)
 	} else {
 		svc_quiet_why(s, r);
 	}
+}
 
+static void svc_result(const struct hc_result *r, void *data)
+{
+	struct svc *s = data;
+	struct svc_probe *p = &s->probe[0];
+	uint64_t now = loop_now_us(), next;
+
+	p->silence_check = false;
+	svc_feed(s, r);
 	/* A failure while announced is confirmed retry_ms later, not an interval later: the
 	 * withdrawal of a dead resolver should not wait for full intervals. */
-	if (!ok && s->fsm.up)
+	if (r->status != HC_OK && s->fsm.up)
 		next = now + s->cfg->retry_ms * 1000ull;
 	else
-		next = s->probe_start_us + s->cfg->interval_ms * 1000ull;
-	svc_arm(s, next > now ? next : now);
+		next = p->start_us + s->cfg->interval_ms * 1000ull;
+	svc_arm(s, p, next > now ? next : now);
+}
+
+static void svc_confirm_result(const struct hc_result *r, void *data)
+{
+	struct svc *s = data;
+
+	loop_timer_arm(s->probe[1].timer, 0);
+	svc_feed(s, r);
 }
 
 void svc_kick(struct svc *s)
 {
-	if (!hc_busy(s->hc))
-		svc_arm(s, loop_now_us());
+	struct svc_probe *p = &s->probe[0];
+
+	if (!p->hc || !hc_busy(p->hc))
+		svc_arm(s, p, loop_now_us());
+}
+
+void svc_listener_lost(struct svc *s)
+{
+	struct svc_probe *p = &s->probe[0];
+
+	if (!s->lost)
+		log_debug("%s: the resolver's listening socket was destroyed: probing now",
+			  s->cfg->name);
+	s->lost = true;
+	if (!s->fsm.up)
+		return;
+	if (!p->hc || !hc_busy(p->hc)) {
+		svc_arm(s, p, loop_now_us());
+		return;
+	}
+	/* the probe in flight may have reached the socket before it went */
+	svc_confirm_start(s);
 }
 
 void svc_reset(struct svc *s, bool up)
@@ -190,6 +319,8 @@ void svc_reset(struct svc *s, bool up)
 int svc_create(struct svc **out, struct loop *loop, const struct cfg_service *c, svc_change_cb cb,
 	       void *data)
 {
+	static const loop_fd_cb readable[2] = {svc_readable, svc_confirm_readable};
+	static const loop_timer_cb timer[2] = {svc_timer, svc_confirm_timer};
 	struct svc *s = calloc(1, sizeof(*s));
 	int ret;
 
@@ -200,20 +331,18 @@ int svc_create(struct svc **out, struct loop *loop, const struct cfg_service *c,
 	s->cb = cb;
 	s->data = data;
 	svc_reset(s, false);
-	ret = hc_create(&s->hc, &c->probe, svc_result, s);
-	if (ret < 0)
-		goto fail;
-	ret = loop_watch_add(loop, -1, EPOLLIN, svc_readable, s, &s->fd_watch);
-	if (ret < 0)
-		goto fail;
-	ret = loop_timer_add(loop, svc_timer, s, &s->timer);
-	if (ret < 0)
-		goto fail;
+	ret = hc_create(&s->probe[0].hc, &c->probe, svc_result, s);
+	for (size_t i = 0; i < 2 && ret == 0; i++) {
+		ret = loop_watch_add(loop, -1, EPOLLIN, readable[i], s, &s->probe[i].fd_watch);
+		if (ret == 0)
+			ret = loop_timer_add(loop, timer[i], s, &s->probe[i].timer);
+	}
+	if (ret < 0) {
+		svc_destroy(s);
+		return ret;
+	}
 	*out = s;
 	return 0;
-fail:
-	svc_destroy(s);
-	return ret;
 }
 
 int svc_new_probe(struct svc *s, const struct cfg_service *c, struct hc **out)
@@ -223,23 +352,33 @@ int svc_new_probe(struct svc *s, const struct cfg_service *c, struct hc **out)
 
 void svc_commit(struct svc *s, const struct cfg_service *c, struct hc *probe)
 {
+	struct svc_probe *p = &s->probe[0], *confirm = &s->probe[1];
+
 	s->cfg = c;
 	s->fsm.rise = c->rise;
 	s->fsm.fall = c->fall;
 	if (!probe)
 		return;
-	hc_destroy(s->hc);
-	s->hc = probe;
-	svc_sync_fd(s);
-	svc_arm(s, loop_now_us());
+	hc_destroy(p->hc);
+	p->hc = probe;
+	p->silence_check = false;
+	svc_sync_fd(s, p);
+	svc_arm(s, p, loop_now_us());
+	/* the confirming probe is made again, from the new parameters, when next needed */
+	hc_destroy(confirm->hc);
+	confirm->hc = NULL;
+	svc_sync_fd(s, confirm);
+	loop_timer_arm(confirm->timer, 0);
 }
 
 void svc_destroy(struct svc *s)
 {
 	if (!s)
 		return;
-	loop_watch_remove(s->fd_watch);
-	loop_watch_remove(s->timer);
-	hc_destroy(s->hc);
+	for (size_t i = 0; i < 2; i++) {
+		loop_watch_remove(s->probe[i].fd_watch);
+		loop_watch_remove(s->probe[i].timer);
+		hc_destroy(s->probe[i].hc);
+	}
 	free(s);
 }

@@ -35,3 +35,13 @@ enum hc_change hc_fsm_feed(struct hc_fsm *f, bool ok)
 	}
 	return HC_SAME;
 }
+
+enum hc_change hc_fsm_down_now(struct hc_fsm *f)
+{
+	f->good = 0;
+	f->bad = f->fall;
+	if (!f->up)
+		return HC_SAME;
+	f->up = false;
+	return HC_WENT_DOWN;
+}

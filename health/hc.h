@@ -94,5 +94,7 @@ enum hc_change {
 
 void hc_fsm_init(struct hc_fsm *f, unsigned rise, unsigned fall, bool up);
 enum hc_change hc_fsm_feed(struct hc_fsm *f, bool ok);
+/* A failure that settles it (the kernel confirmed what the probe saw): down at once. */
+enum hc_change hc_fsm_down_now(struct hc_fsm *f);
 
 #endif
