@@ -354,6 +354,10 @@ void agent_svc_change(struct svc *s, const struct hc_result *r, void *data)
 			 (unsigned long long)(r->rtt_us / 1000u),
 			 a->maintenance ? ", not announced: in maintenance" : "", n,
 			 n == 1 ? "" : "es", ms);
+	else if (s->lost)
+		log_warn("%s: DOWN after the kernel reported the resolver's socket destroyed and "
+			 "a probe failed: %s; withdrew %d address%s in %.1f ms",
+			 s->cfg->name, svc_why(s, r, buf, sizeof(buf)), n, n == 1 ? "" : "es", ms);
 	else
 		log_warn("%s: DOWN after %u failed probe%s: %s; withdrew %d address%s in %.1f ms",
 			 s->cfg->name, s->fsm.fall, s->fsm.fall == 1 ? "" : "s",

@@ -84,6 +84,7 @@ static int agent_apply(struct agent *a, struct cfg *ncfg)
 	a->cfg = ncfg;
 	cfg_free(old);
 	log_set_level(a->cfg->log_level);
+	agent_sw_update(a);
 	for (size_t i = 0; i < ncfg->nservices; i++)
 		if (fresh[i])
 			svc_kick(nsvcs[i]);

@@ -186,6 +186,7 @@ int agent_start(struct agent *a)
 		return 1;
 	if (agent_adopt(a) < 0)
 		return 1; /* nothing was changed, and nothing ever could be */
+	agent_sw_start(a);
 	if (a->nsvcs)
 		log_info("started: %zu service%s, %zu address%s on %s", a->nsvcs,
 			 a->nsvcs == 1 ? "" : "s", a->cfg->naddrs, a->cfg->naddrs == 1 ? "" : "es",
@@ -253,6 +254,7 @@ void agent_destroy(struct agent *a)
 	free(a->addrs);
 	free(a->orphans);
 	act_destroy(a->act);
+	agent_sw_stop(a);
 	loop_watch_remove(a->nl_watch);
 	loop_watch_remove(a->maint_timer);
 	loop_watch_remove(a->retry_timer);

@@ -518,22 +518,3 @@ int nl_listeners(nl_sock_cb cb, void *data)
 	nl_destroy(nl);
 	return ret;
 }
-
-bool nl_sock_accepts(const struct nl_sock *s, int proto, const struct nl_addr *a, uint16_t port)
-{
-	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
-	struct in6_addr mapped = {0};
-
-	if (s->proto != proto || s->port != port)
-		return false;
-	if (a->family == AF_INET6)
-		return s->family == AF_INET6 && (!memcmp(&s->local.v6, &any6, sizeof(any6)) ||
-						 !memcmp(&s->local.v6, &a->u.v6, sizeof(a->u.v6)));
-	if (s->family == AF_INET)
-		return s->local.v4.s_addr == INADDR_ANY || s->local.v4.s_addr == a->u.v4.s_addr;
-	/* an IPv6 socket takes IPv4 as ::ffff:a.b.c.d, or on :: unless IPV6_V6ONLY */
-	mapped.s6_addr[10] = mapped.s6_addr[11] = 0xff;
-	memcpy(&mapped.s6_addr[12], &a->u.v4, 4);
-	return (!memcmp(&s->local.v6, &any6, sizeof(any6)) && !s->v6only) ||
-	       !memcmp(&s->local.v6, &mapped, sizeof(mapped));
-}

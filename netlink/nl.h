@@ -127,4 +127,20 @@ int nl_listeners(nl_sock_cb cb, void *data);
  * wildcard, or to the IPv6 wildcard without IPV6_V6ONLY (for IPv4)? */
 bool nl_sock_accepts(const struct nl_sock *s, int proto, const struct nl_addr *a, uint16_t port);
 
+/* The kernel's reports of destroyed sockets (sock_diag multicast; CAP_NET_ADMIN), for one
+ * proto (IPPROTO_TCP or IPPROTO_UDP), both families, this network namespace. Filtered in
+ * the kernel to the listeners (sockets without a peer) on one of ports. -EPERM
+ * without the privilege; a kernel without the groups fails the subscription (-EINVAL,
+ * -ENOENT...). */
+#define NL_SOCKWATCH_MAX_PORTS 64
+struct nl_sockwatch;
+int nl_sockwatch_create(struct nl_sockwatch **out, int proto, const uint16_t *ports, size_t n);
+/* Replaces the ports (a reload). */
+int nl_sockwatch_set_ports(struct nl_sockwatch *w, const uint16_t *ports, size_t n);
+void nl_sockwatch_destroy(struct nl_sockwatch *w);
+int nl_sockwatch_fd(const struct nl_sockwatch *w);
+/* Every pending report to cb (the socket as it was: family, local address, port), without
+ * blocking. -ENOBUFS when reports were lost (treat as "any listener may be gone"). */
+int nl_sockwatch_read(struct nl_sockwatch *w, nl_sock_cb cb, void *data);
+
 #endif

@@ -338,13 +338,90 @@ int nl_listeners(nl_sock_cb cb, void *data)
 	return 0;
 }
 
-bool nl_sock_accepts(const struct nl_sock *s, int proto, const struct nl_addr *a, uint16_t port)
+/* The kernel's socket reports: one watch per protocol, a pipe that is readable while
+ * reports wait, the ports as the agent set them. */
+struct nl_sockwatch {
+	int proto;
+	int fd[2];
+	uint16_t ports[NL_SOCKWATCH_MAX_PORTS];
+	size_t nports;
+	struct nl_sock queue[16];
+	size_t nqueue;
+};
+
+static struct nl_sockwatch *fk_sw[2];
+
+int nl_sockwatch_create(struct nl_sockwatch **out, int proto, const uint16_t *ports, size_t n)
 {
-	(void)s;
-	(void)proto;
-	(void)a;
-	(void)port;
-	return false;
+	struct nl_sockwatch *w;
+
+	if (fk.sockwatch_err)
+		return fk.sockwatch_err;
+	w = calloc(1, sizeof(*w));
+	if (!w || pipe2(w->fd, O_NONBLOCK | O_CLOEXEC) < 0)
+		abort();
+	w->proto = proto;
+	fk_sw[proto == IPPROTO_UDP] = w;
+	*out = w;
+	return nl_sockwatch_set_ports(w, ports, n);
+}
+
+int nl_sockwatch_set_ports(struct nl_sockwatch *w, const uint16_t *ports, size_t n)
+{
+	if (n > NL_SOCKWATCH_MAX_PORTS)
+		return -E2BIG;
+	memcpy(w->ports, ports, n * sizeof(ports[0]));
+	w->nports = n;
+	return 0;
+}
+
+void nl_sockwatch_destroy(struct nl_sockwatch *w)
+{
+	if (!w)
+		return;
+	fk_sw[w->proto == IPPROTO_UDP] = NULL;
+	close(w->fd[0]);
+	close(w->fd[1]);
+	free(w);
+}
+
+int nl_sockwatch_fd(const struct nl_sockwatch *w)
+{
+	return w->fd[0];
+}
+
+int nl_sockwatch_read(struct nl_sockwatch *w, nl_sock_cb cb, void *data)
+{
+	struct nl_sock q[16];
+	size_t n = w->nqueue;
+	char buf[16];
+
+	while (read(w->fd[0], buf, sizeof(buf)) > 0)
+		;
+	memcpy(q, w->queue, n * sizeof(q[0]));
+	w->nqueue = 0;
+	for (size_t i = 0; i < n; i++)
+		cb(&q[i], data);
+	return 0;
+}
+
+bool fk_sock_gone(int proto, const char *addr, uint16_t port)
+{
+	struct nl_sockwatch *w = fk_sw[proto == IPPROTO_UDP];
+	struct nl_sock s = {.proto = proto, .port = port};
+	struct nl_addr a;
+	size_t i;
+
+	if (!w || nl_addr_parse(addr, &a) < 0)
+		return false;
+	for (i = 0; i < w->nports && w->ports[i] != port; i++)
+		;
+	if (i == w->nports || w->nqueue == 16)
+		return false; /* the kernel's filter drops it */
+	s.family = a.family;
+	memcpy(&s.local, &a.u, sizeof(s.local));
+	w->queue[w->nqueue++] = s;
+	return write(w->fd[1], "s", 1) == 1;
 }
 
 /* ------------------------------------------------------------------ the resolver */

@@ -35,7 +35,7 @@ struct fake_kernel {
 	/* what the agent asked for */
 	unsigned dumps, adds, dels, drain_adds, drain_dels;
 	/* errors to answer with, 0 for none */
-	int dump_err, add_err, del_err;
+	int dump_err, add_err, del_err, sockwatch_err;
 	/* events queued for the agent's event socket */
 	struct nl_event events[512];
 	size_t nevents;
@@ -66,5 +66,8 @@ int fk_addr_add(unsigned ifindex, const struct nl_addr *a);
 int fk_addr_del(unsigned ifindex, const struct nl_addr *a);
 bool fk_has(unsigned ifindex, const char *addr);
 bool fk_drained(const char *addr);
+/* The kernel reports a socket of proto (IPPROTO_TCP/UDP) bound to addr:port destroyed;
+ * false when no watch of the agent lets it through. */
+bool fk_sock_gone(int proto, const char *addr, uint16_t port);
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "agent/agent-int.h"
@@ -444,6 +445,88 @@ static void test_withdraw_all_failure_records_nothing(void **state)
 	assert_true(run_until(e, both_on, 2000));
 }
 
+/* A service with its own probe timing (the tests above probe every 10 ms). */
+static void write_conf_timing(struct env *e, unsigned interval, unsigned timeout, unsigned retry,
+			      unsigned fall)
+{
+	FILE *f = fopen(e->conf, "w");
+
+	assert_non_null(f);
+	fprintf(f,
+		"[agent]\ninterface = anycast0\nmaintenance_file = %s/maint\ndrain_ms = 0\n"
+		"frr_check = no\nlog_level = error\n\n"
+		"[service r]\naddresses = " A4 ", " A6 "\nquery = probe.test.\ninterval_ms = %u\n"
+		"timeout_ms = %u\nrise = 1\nfall = %u\nretry_ms = %u\n",
+		e->dir, interval, timeout, fall, retry);
+	fclose(f);
+}
+
+static uint64_t hung_since_us;
+
+static bool hung_probe_started(struct env *e)
+{
+	const struct svc_probe *p = &e->a->svcs[0]->probe[0];
+
+	return hc_busy(p->hc) && p->start_us > hung_since_us;
+}
+
+/* A hung resolver: the probe still silent retry_ms after its start gets a confirming one in
+ * parallel, so fall = 2 costs about one deadline from the first hung probe's start (410
+ * ms), not two in a row (810). */
+static void test_hang_confirmed_in_parallel(void **state)
+{
+	struct env *e = *state;
+	uint64_t start;
+
+	write_conf_timing(e, 400, 400, 10, 2);
+	start_up(e);
+	fr.mode = FR_HUNG;
+	hung_since_us = loop_now_us();
+	assert_true(run_until(e, hung_probe_started, 2000));
+	start = e->a->svcs[0]->probe[0].start_us;
+	assert_true(run_until(e, both_off, 3000));
+	assert_in_range((loop_now_us() - start) / 1000, 400, 650);
+}
+
+/* The kernel reports the resolver's listener destroyed: the next refused probe settles it
+ * at once, without waiting for the interval (1 s) or for `fall` (3) failures 200 ms apart.
+ * A socket the resolver's address does not depend on changes nothing. */
+static void test_listener_lost(void **state)
+{
+	struct env *e = *state;
+	uint64_t t0;
+
+	write_conf_timing(e, 1000, 100, 200, 3);
+	start_up(e);
+	fr.mode = FR_SERVFAIL;
+	/* another address, another port: not the resolver's (127.0.0.1@53) */
+	assert_true(fk_sock_gone(IPPROTO_TCP, "10.9.9.9", 53));
+	assert_false(fk_sock_gone(IPPROTO_UDP, "127.0.0.1", 5353));
+	assert_false(run_until(e, both_off, 150));
+	/* the wildcard it listened on, over UDP */
+	t0 = loop_now_us();
+	assert_true(fk_sock_gone(IPPROTO_UDP, "0.0.0.0", 53));
+	assert_true(run_until(e, both_off, 3000));
+	assert_in_range((loop_now_us() - t0) / 1000, 0, 150);
+	/* the next success clears it: one failure alone no longer withdraws */
+	fr.mode = FR_OK;
+	assert_true(run_until(e, both_on, 3000));
+	assert_false(e->a->svcs[0]->lost);
+}
+
+/* A kernel without the reports: the agent says so and probes as before. */
+static void test_no_socket_reports(void **state)
+{
+	struct env *e = *state;
+
+	fk.sockwatch_err = -EINVAL;
+	start_up(e);
+	assert_null(e->a->sw[0]);
+	assert_false(fk_sock_gone(IPPROTO_TCP, "127.0.0.1", 53));
+	fr.mode = FR_SERVFAIL;
+	assert_true(run_until(e, both_off, 2000));
+}
+
 /* One agent per state directory: the second one changes nothing and says why. */
 static void test_second_agent_refused(void **state)
 {
@@ -542,6 +625,9 @@ int main(void)
 	    T(test_handover),
 	    T(test_state_file_not_trusted_over_kernel),
 	    T(test_withdraw_all_failure_records_nothing),
+	    T(test_hang_confirmed_in_parallel),
+	    T(test_listener_lost),
+	    T(test_no_socket_reports),
 	    T(test_second_agent_refused),
 	    T(test_state_file),
 	    T(test_lost_events),

@@ -731,6 +731,84 @@ static void test_root_listeners(void **state)
 		close(fds[i]);
 }
 
+struct sw_seen {
+	struct nl_sock s[16];
+	size_t n;
+};
+
+static void sw_collect(const struct nl_sock *s, void *data)
+{
+	struct sw_seen *seen = data;
+
+	if (seen->n < 16)
+		seen->s[seen->n++] = *s;
+}
+
+/* The reports on w within ms (all of them once the first came and 200 ms more passed). */
+static struct sw_seen sw_wait(struct nl_sockwatch *w, int ms)
+{
+	struct pollfd p = {.fd = nl_sockwatch_fd(w), .events = POLLIN};
+	struct sw_seen seen = {0};
+
+	if (poll(&p, 1, ms) == 1) {
+		usleep(200 * 1000);
+		assert_int_equal(nl_sockwatch_read(w, sw_collect, &seen), 0);
+	}
+	return seen;
+}
+
+/* A destroyed listener is reported within a second, with its address and port; the
+ * connections a listener accepted, other ports and outgoing sockets are filtered out in
+ * the kernel. */
+static void test_root_sockwatch(void **state)
+{
+	static const uint16_t port = 5353, other = 5354;
+	struct nl_sockwatch *tcp, *udp;
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+	struct sw_seen seen;
+	int l, c, a;
+
+	(void)root_of(state);
+	assert_int_equal(system("ip link set lo up"), 0);
+	assert_int_equal(nl_sockwatch_create(&tcp, IPPROTO_TCP, &port, 1), 0);
+	assert_int_equal(nl_sockwatch_create(&udp, IPPROTO_UDP, &port, 1), 0);
+
+	/* a listener that accepted a connection: only the listener is reported */
+	l = bound(AF_INET, SOCK_STREAM, "127.0.0.1", port, false);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	assert_int_equal(connect(c, (void *)&sin, sizeof(sin)), 0);
+	a = accept(l, NULL, NULL);
+	assert_true(a >= 0);
+	close(a);
+	close(c);
+	close(l);
+	seen = sw_wait(tcp, 1000);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.s[0].family, AF_INET);
+	assert_int_equal(seen.s[0].proto, IPPROTO_TCP);
+	assert_int_equal(seen.s[0].port, port);
+	assert_int_equal(seen.s[0].local.v4.s_addr, sin.sin_addr.s_addr);
+	assert_int_equal(sw_wait(udp, 0).n, 0);
+
+	/* UDP, IPv6 wildcard; another port is not reported until it is watched */
+	close(bound(AF_INET6, SOCK_DGRAM, "::", other, false));
+	close(bound(AF_INET6, SOCK_DGRAM, "::", port, false));
+	seen = sw_wait(udp, 1000);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.s[0].family, AF_INET6);
+	assert_int_equal(seen.s[0].port, port);
+	assert_int_equal(sw_wait(tcp, 0).n, 0);
+	assert_int_equal(nl_sockwatch_set_ports(udp, &other, 1), 0);
+	close(bound(AF_INET, SOCK_DGRAM, "10.53.0.53", port, false));
+	close(bound(AF_INET, SOCK_DGRAM, "10.53.0.53", other, false));
+	seen = sw_wait(udp, 1000);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.s[0].port, other);
+	nl_sockwatch_destroy(tcp);
+	nl_sockwatch_destroy(udp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest kernel[] = {
@@ -744,6 +822,7 @@ int main(void)
 	    cmocka_unit_test(test_root_link_index_kind),
 	    cmocka_unit_test(test_root_dump_churn),
 	    cmocka_unit_test(test_root_listeners),
+	    cmocka_unit_test(test_root_sockwatch),
 	    cmocka_unit_test(test_root_dellink),
 	};
 	int failed;
