@@ -5,7 +5,8 @@ set -eu
 pkgs="gcc make libc6-dev libunbound-dev libmnl-dev libinih-dev libcmocka-dev libjson-c-dev libsystemd-dev unbound dnsutils
 iproute2 procps psmisc clang clang-tools clang-format libclang-rt-14-dev libldns-dev gnuplot-nox frr nftables
 debhelper dpkg-dev build-essential lintian scdoc python3 man-db systemd-container pkgconf
-sudo icinga2-bin icinga2-common nagios-nrpe-server nagios-nrpe-plugin"
+sudo icinga2-bin icinga2-common nagios-nrpe-server nagios-nrpe-plugin
+dnsperf stress-ng"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
