@@ -114,6 +114,11 @@ bench: deps
 campus: all $(B)/tests/bed/dnsprobe
 	$(Q)AGENT=./anycast-agent tests/bed/test_campus.sh
 
+# The agent under load: dnsperf at unbound's full rate, every CPU busy (issue 11).
+load: all
+	$(Q)AGENT=./anycast-agent tests/bed/test_load.sh
+.PHONY: load
+
 deps:
 	$(Q)tests/deps.sh
 
@@ -128,6 +133,9 @@ check: deps
 	$(Q)tests/test_examples.sh ./anycast-agent
 	$(Q)tests/test_package.sh
 	$(Q)AGENT=./anycast-agent tests/bed/test_campus.sh
+	$(Q)AGENT=./anycast-agent CAMPUS_FRR=intra CAMPUS_RUNS=3 CAMPUS_FREEZE_RUNS=2 \
+		tests/bed/test_campus.sh
+	$(Q)AGENT=./anycast-agent tests/bed/test_load.sh
 
 # Everything the Debian package installs (packaging/debian/rules runs this, PREFIX=/usr).
 # The unit names the binary and the configuration: their paths follow SBINDIR and SYSCONFDIR.
@@ -146,7 +154,8 @@ install: all man
 	install -D -m 0644 build/man/anycast-agent.conf.5 $(DESTDIR)$(MANDIR)/man5/anycast-agent.conf.5
 	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	install -d $(DESTDIR)$(EXAMPLESDIR)
-	install -m 0644 etc/anycast-agent.conf etc/frr.conf etc/unbound.conf $(DESTDIR)$(EXAMPLESDIR)/
+	install -m 0644 etc/anycast-agent.conf etc/frr.conf etc/frr-intra-area.conf etc/unbound.conf \
+		$(DESTDIR)$(EXAMPLESDIR)/
 	@set -e; [ ! -d doc/monitoring ] || find doc/monitoring -type f | LC_ALL=C sort | \
 	while IFS= read -r f; do \
 		m=0644; [ ! -x "$$f" ] || m=0755; \

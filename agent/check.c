@@ -306,9 +306,10 @@ static void check_frr(struct check *c)
 		check_raise(c, CHECK_WARNING);
 		TEXT(c,
 		     "; %s on %s but not originated by %s: check 'redistribute connected' and its "
-		     "route-map",
+		     "route-map, or (intra-area) '%s area' on %s",
 		     nl_addr_str(a, buf, sizeof(buf)), cfg->interface,
-		     a->family == AF_INET ? "ospfd" : "ospf6d");
+		     a->family == AF_INET ? "ospfd" : "ospf6d",
+		     a->family == AF_INET ? "ip ospf" : "ipv6 ospf6", cfg->interface);
 	}
 	if (v.error[0] || v.full4 == 0 || v.full6 == 0)
 		check_raise(c, CHECK_WARNING);

@@ -12,6 +12,7 @@ OUT=${1:?usage: report.sh OUT}
 FO=$OUT/failover.tsv
 CO=$OUT/cost.tsv
 SC=$OUT/scale.tsv
+LO=$OUT/load.tsv
 META=$OUT/meta.tsv
 PREV=${BENCH_PREV:-$HERE/previous.tsv}
 
@@ -287,6 +288,38 @@ if [ -n "$(vals "$FO" rep scen=churn | head -n 1)" ]; then
 	echo
 fi
 
+# ====================================================================== load
+declare -A LDESC=([flood]="dnsperf at unbound's full rate" [cpu]="every CPU busy (stress-ng)")
+# lsum COLUMN SCEN: the column's sum over the repetitions.
+lsum() { vals "$LO" "$1" scen="$2" | awk '$1 != "-" { s += $1 } END { print s + 0 }'; }
+# lmm COLUMN SCEN [DIVISOR]: "med / max" over the repetitions.
+lmm() {
+	local k
+	k=$(vals "$LO" "$1" scen="$2" | awk -v d="${3:-1}" '{ print ($1 == "-") ? "-" : $1 / d }' | bn_stats)
+	[ "$(field 1 "$k")" = 0 ] && echo "–" || echo "$(num "$(field 2 "$k")") / $(num "$(field 4 "$k")")"
+}
+if [ -s "$LO" ]; then
+	echo "## Under load: no false withdrawal (issue 11)"
+	echo
+	echo "A campus of its own, FRR as shipped, the agent as shipped but for \`log_level = debug\` (its"
+	echo "probe RTTs). For $(meta load_seconds) s, $(meta load_reps) times each ([load.sh](load.sh), the scenarios of"
+	echo "tests/bed/load.sh): **flood**, \`dnsperf $(meta load_dnsperf)\` from client A to the IPv4 anycast address (no rate limit:"
+	echo "unbound's full rate; per 10 queries 1 from local data, 7 cache hits, 2 misses, each miss one"
+	echo "query from a fresh UDP socket to an authoritative server on the core router); **cpu**,"
+	echo "\`stress-ng $(meta load_stress)\` in host A (every CPU of the machine). Withdrawals: deletions of an"
+	echo "anycast address in \`ip monitor address\` of host A (sum over the repetitions, must be 0)."
+	echo "Median / max over the repetitions; probe RTTs in ms, of the good probes of each repetition."
+	echo
+	echo "| Load on host A | n | withdrawals | DOWN | failed probes | probe RTT, median | p99 | max | agent CPU, % of a core | dnsperf q/s | lost % | misses upstream | unbound CPU, % | machine busy % | ra's route changes |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	for s in flood cpu; do
+		n=$(vals "$LO" rep scen="$s" | wc -l)
+		[ "$n" -gt 0 ] || continue
+		echo "| ${LDESC[$s]} | $n | $(lsum withdrawals "$s") | $(lsum down "$s") | $(lsum failed "$s") | $(lmm rtt_med "$s" 1000) | $(lmm rtt_p99 "$s" 1000) | $(lmm rtt_max "$s" 1000) | $(lmm agent_cpu "$s") | $(lmm qps "$s") | $(lmm loss "$s") | $(lmm misses "$s") | $(lmm unbound_cpu "$s") | $(lmm busy "$s") | $(lsum routes "$s") |"
+	done
+	echo
+fi
+
 # ====================================================================== previous run
 if [ -r "$PREV" ]; then
 	echo "## Against the previous run"
@@ -434,6 +467,12 @@ if [ -s "$CO" ]; then
 	target_row "Peak RSS ≤ 8 MiB (8192 kB)" "VmHWM kB, default settings" "$(vals "$CO" hwm_kb name=default)" 8192
 	echo "| (Peak RSS, 64 addresses in 8 services: 80 probes/s, beyond the target) | VmHWM kB | $(vals "$CO" hwm_kb name=a64-s8) | (see Scale) |"
 fi
+if [ -s "$LO" ]; then
+	for s in flood cpu; do
+		n=$(vals "$LO" rep scen="$s" | wc -l)
+		[ "$n" -gt 0 ] && target_row "No false withdrawal under load: ${LDESC[$s]}" "withdrawals, $n × $(meta load_seconds) s" "$(lsum withdrawals "$s")" 0
+	done
+fi
 if [ -s "$SC" ] && [ -n "$(vals "$SC" rep name=a64-s1)" ]; then
 	k=$(stats "$SC" span_ms name=a64-s1)
 	target_row "64 addresses withdrawn ≤ 20 ms after the decision (1 service)" "first → last deletion, max" "$(field 4 "$k")" 20
@@ -490,7 +529,7 @@ if has_block shipped agent && has_block intra agent; then
 	echo
 	echo "The same agent; only the resolver hosts' frr.conf differs: \`redistribute connected\` into"
 	echo "AS-external LSAs (etc/frr.conf), or anycast0 as a passive OSPF interface in area 0, the"
-	echo "addresses stub links of the host's router LSA (bench/frr-intra-area.conf). Median / max."
+	echo "addresses stub links of the host's router LSA (etc/frr-intra-area.conf). Median / max."
 	echo
 	echo "| Scenario | IP | route changed: external | intra-area | answer from B: external | intra-area | lost: external | intra-area | recovery: external | intra-area |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
@@ -584,4 +623,5 @@ echo "- FRR (every router and host): BFD 100 ms × 3 on the host links (detectio
 echo "- Client prober: one query every $(meta probe_ms) ms per family, 1 s timeout. Fault moment: a random 0-$(meta jitter_agent) ms (agent; 0-$(meta jitter_classic) ms for the classic script, whose cycle is 1 s) after the probers start; repair $(meta hold) s after client A is answered by B three times in a row on both families."
 echo "- The fault time is taken just before the command that makes it effective (kill(2) for SIGKILL/SIGSTOP, \`touch\` for maintenance, \`nft\` for the freeze, the first \`unbound-control\` that changes the probe name's answer for SERVFAIL); the repair time likewise (for SERVFAIL: once the probe name's data is back)."
 [ -n "$(meta churn_addrs)" ] && echo "- Churn scenario: $(meta churn_addrs) addresses on an ifb churn0 of host A, one change every $(meta churn_ms) ms ([churn.sh](churn.sh)); not run for the classic script, which reads no netlink state."
+[ -n "$(meta load_seconds)" ] && echo "- Load part: dnsperf $(meta dnsperf), stress-ng $(meta stress_ng)."
 echo "- Resolver hosts: $([ "$(meta host_default_route)" = 1 ] && echo "a static default route to their building router (BENCH_HOST_DEFAULT_ROUTE=1)" || echo "no default route: they learn every route from OSPF, as tests/bed/campus.sh builds them")."

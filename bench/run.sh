@@ -9,10 +9,10 @@
 #   BENCH_QUICK=1 bench/run.sh   quick: REPS=3, 10 s of steady state, no agent-fast block
 #                                (fewer repetitions, shorter)
 #   REPS=N COST_SECONDS=S SCALE_SECONDS=S SCALE_REPS=N
-#   BENCH_PARTS="cost failover"  which parts (report always runs)
+#   BENCH_PARTS="cost failover load"  which parts (report always runs)
 #   BENCH_BLOCKS="shipped:agent shipped:classic intra:agent shipped:agent-fast"
 #                                VARIANT:TOOL blocks in order; VARIANT shipped = etc/frr.conf,
-#                                intra = bench/frr-intra-area.conf; TOOL agent, classic
+#                                intra = etc/frr-intra-area.conf; TOOL agent, classic
 #                                (bench/classic.sh) or agent-fast (FAST_IV / FAST_TO)
 #   BENCH_RESULTS=path           where results.md goes (default bench/results.md; the PNGs
 #                                go beside it)
@@ -27,6 +27,9 @@
 #   BENCH_PREV=path              the previous run's figures (bench/previous.tsv, made by
 #                                bench/snapshot.sh from its results.md) for the comparison
 #   BENCH_HOST_DEFAULT_ROUTE=1   resolver hosts get a static default route to their router
+#   LOAD_SCENARIOS="flood cpu"   the load part (bench/load.sh, issue 11): dnsperf at host A's
+#                                unbound's full rate, every CPU busy; LOAD_REPS (3, quick 1)
+#                                times LOAD_SECONDS (10) s each, on a campus of its own
 #
 # Run nothing else meanwhile (the campus test, another campus): the timings are CPU-bound at
 # the margin. Everything it starts ends on exit, Ctrl-C included.
@@ -48,7 +51,7 @@ else
 	SCALE_SECONDS=${SCALE_SECONDS:-30}
 	SCALE_REPS=${SCALE_REPS:-5}
 fi
-BENCH_PARTS=${BENCH_PARTS:-cost failover}
+BENCH_PARTS=${BENCH_PARTS:-cost failover load}
 BENCH_BLOCKS=${BENCH_BLOCKS:-shipped:agent shipped:classic intra:agent shipped:agent-fast}
 BENCH_PREFIX=${BENCH_PREFIX:-aab-}
 BENCH_RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results.md}
@@ -84,6 +87,8 @@ export AGENT=$BENCH_AGENT
 . "$BENCH_DIR/failover.sh"
 # shellcheck source=cost.sh
 . "$BENCH_DIR/cost.sh"
+# shellcheck source=load.sh
+. "$BENCH_DIR/load.sh"
 
 cleanup_install_traps
 cleanup_add campus_down
@@ -151,18 +156,8 @@ frr_how() {
 	fi
 }
 
-# campus.sh templates etc/frr.conf for the resolver hosts; the benchmark points it at the
-# variant's file instead, with the same substitutions (the function is campus.sh's, redefined
-# here only).
-BENCH_FRR_CONF=$REPO/etc/frr.conf
-_cp_frr_host_conf() {
-	local h=$1 f=$2
-	cp "$BENCH_FRR_CONF" "$f" &&
-		_cp_sub "$f" '^hostname .*$' "hostname h$h" &&
-		_cp_sub "$f" '^log syslog (.*)$' 'log stdout \1' &&
-		_cp_sub "$f" '^( ospf router-id) [0-9.]+$' "\\1 ${CP_RID[h$h]}" &&
-		_cp_sub "$f" '^( ospf6 router-id) [0-9.]+$' "\\1 ${CP_RID[h$h]}"
-}
+# campus.sh templates CAMPUS_FRR_CONF for the resolver hosts (and takes the building
+# routers' keys from it); each block sets it to its variant's file.
 
 # iface_block NAME FILE: the "interface NAME" section of an FRR config, up to its "exit".
 iface_block() {
@@ -172,7 +167,7 @@ iface_block() {
 variant_conf() {
 	case $1 in
 	shipped) echo "$REPO/etc/frr.conf" ;;
-	intra) echo "$BENCH_DIR/frr-intra-area.conf" ;;
+	intra) echo "$REPO/etc/frr-intra-area.conf" ;;
 	*) return 1 ;;
 	esac
 }
@@ -183,6 +178,7 @@ FO_TSV=$BENCH_OUT/failover.tsv
 FO_CHURN_TSV=$BENCH_OUT/churn.tsv
 COST_TSV=$BENCH_OUT/cost.tsv
 SCALE_TSV=$BENCH_OUT/scale.tsv
+LOAD_TSV=$BENCH_OUT/load.tsv
 
 case " $BENCH_PARTS " in
 *" cost "*)
@@ -205,8 +201,8 @@ case " $BENCH_PARTS " in
 			bn_log "$block: $conf announces like etc/frr.conf ($how): skipped"
 			continue
 		fi
-		# the campus routers take their side (authentication keys) from etc/frr.conf: a
-		# variant whose uplink differs from it may never form an adjacency
+		# a variant compares with etc/frr.conf only if its uplink is the same (the campus
+		# routers take their keys from the variant's file, so it would come up anyway)
 		if [ "$(iface_block eth0 "$conf")" != "$(iface_block eth0 "$REPO/etc/frr.conf")" ]; then
 			bn_log "$block: the 'interface eth0' section of $conf differs from etc/frr.conf's (copy it over)"
 		fi
@@ -214,7 +210,7 @@ case " $BENCH_PARTS " in
 			[ -n "$up_variant" ] && campus_down
 			ncampus=$((${ncampus:-0} + 1))
 			CAMPUS_DIR=$BENCH_OUT/campus-$ncampus-$variant # campus_up empties it
-			BENCH_FRR_CONF=$conf
+			CAMPUS_FRR_CONF=$conf
 			bn_log "campus up with $conf ($how)"
 			if ! campus_up; then
 				bn_log "campus did not come up; see $CAMPUS_DIR"
@@ -235,6 +231,13 @@ case " $BENCH_PARTS " in
 		fo_block "$variant" "$tool" "$BENCH_OUT" "$REPS"
 	done
 	[ -n "$up_variant" ] && campus_down
+	;;
+esac
+
+case " $BENCH_PARTS " in
+*" load "*)
+	bn_log "load: no false withdrawal under dnsperf at full rate, every CPU busy"
+	load_all
 	;;
 esac
 

@@ -6,6 +6,8 @@
 #               prefix-lists, etc/unbound.conf's interface: lines and probe record,
 #               README.md, doc/deploy.md and the man pages name the same service addresses
 #               and the same probe; the block, uncommented, passes --config-test.
+#               etc/frr-intra-area.conf is etc/frr.conf but for the announcement: the
+#               agent's interface passive in OSPFv2 and OSPFv3, no redistribution.
 #   sudo        doc/monitoring/sudoers-anycast-agent: visudo -cf, then the real sudo: the
 #               check runs with group frrvty, anything else is refused.
 #   icinga2     doc/monitoring/icinga2-anycast-agent.conf: the real `icinga2 daemon -C`, and
@@ -359,6 +361,43 @@ unbound_sets() {
 		echo "$(rel "$1"):$ln: the probe's local-data is type $type, the query asks $REF_TYPE"
 }
 
+# frr_lines FILE: FRR's configuration lines of FILE, comments and blank lines left out, and
+# what announces the service addresses too: the prefix-lists, route-maps and redistribute
+# lines (etc/frr.conf) and the section of the agent's interface (etc/frr-intra-area.conf).
+frr_lines() {
+	awk -v ifn="interface $REF_IF" '
+		/^[ \t]*!/ || /^[ \t]*$/ { next }
+		skip { if ($0 == "exit") skip = 0; next }
+		$0 == ifn || /^route-map / { skip = 1; next }
+		/^(ip|ipv6) prefix-list / || /^[ \t]*redistribute / { next }
+		{ print }' "$1"
+}
+
+# frr_intra FILE: the intra-area variant of etc/frr.conf: the same lines but for how the
+# addresses are announced (the uplink, its authentication, BFD, the timers), no
+# redistribution, and the agent's interface in area 0 and passive for ospfd and ospf6d.
+frr_intra() {
+	local f=$1 r blk k d
+	r=$(rel "$f")
+	d=$(diff <(frr_lines "$SRC/etc/frr.conf") <(frr_lines "$f") | grep '^[<>]')
+	[ -z "$d" ] || while IFS= read -r l; do
+		case $l in
+		"<"*) echo "$r: lacks etc/frr.conf's line '${l#< }'" ;;
+		*) echo "$r: has a line etc/frr.conf does not, '${l#> }'" ;;
+		esac
+	done <<<"$d"
+	grep -nE '^[[:space:]]*(redistribute|route-map|(ip|ipv6) prefix-list)' "$f" |
+		sed "s|^\([0-9]*\):|$r:\1: |; s|\$| (the intra-area variant announces through $REF_IF)|"
+	blk=$(awk -v ifn="interface $REF_IF" '$0 == ifn { p = 1 } p { print } p && $0 == "exit" { exit }' "$f")
+	if [ -z "$blk" ]; then
+		echo "$r: no 'interface $REF_IF' section (the agent's interface, etc/anycast-agent.conf)"
+		return
+	fi
+	for k in "ip ospf area 0" "ip ospf passive" "ipv6 ospf6 area 0" "ipv6 ospf6 passive"; do
+		grep -qx " $k" <<<"$blk" || echo "$r: 'interface $REF_IF' lacks '$k'"
+	done
+}
+
 drift_line() {
 	local desc=$1
 	shift
@@ -376,6 +415,10 @@ drift_line "etc/anycast-agent.conf names only the service addresses and probe of
 	"$CONF"
 drift_line "etc/frr.conf: prefix-lists permit exactly the service addresses ($REF_ADDRS)" \
 	"$SRC/etc/frr.conf" frr_sets
+REF_IF=$(sed -n 's/^interface[ \t]*=[ \t]*\([^ \t;#]*\).*/\1/p' "$T/shipped-uncommented.conf" | head -n 1)
+REF_IF=${REF_IF:-anycast0}
+drift_line "etc/frr-intra-area.conf: etc/frr.conf but $REF_IF passive in area 0 (OSPFv2, OSPFv3) instead of redistribute, service addresses and probe as the reference" \
+	"$SRC/etc/frr-intra-area.conf" frr_intra
 drift_line "etc/unbound.conf: interface: lines for the service addresses, probe $REF_NAME with TTL 0" \
 	"$SRC/etc/unbound.conf" unbound_sets
 for f in README.md doc/deploy.md; do

@@ -7,6 +7,10 @@
 #
 #   tests/bed/campus.sh up | down | status     (root; AGENT=path/to/anycast-agent, default
 #                                           ./anycast-agent; CAMPUS_PREFIX, default aac-)
+#   CAMPUS_FRR=external | intra   how the resolver hosts announce the addresses: external
+#                                 (default) runs etc/frr.conf (redistribute connected), intra
+#                                 etc/frr-intra-area.conf (anycast0 a passive OSPF interface);
+#                                 CAMPUS_FRR_CONF=FILE runs FILE instead (the benchmark's variants)
 #   . tests/bed/campus.sh; campus_up; ...; campus_down       (as a library, see tests/bed/test_campus.sh)
 #
 # Topology (namespaces ${CAMPUS_PREFIX}NAME; in a router each interface is named after the
@@ -33,6 +37,7 @@
 #   router-ids    core 10.10.255.1, ra .2, rb .3, ha .11, hb .12 (no loopback addresses)
 #   anycast       10.53.0.53/32 + fd53::53/128 on anycast0 (ifb: no dummy driver here) of ha
 #                 and hb, added and removed by the agent, redistributed through a route-map
+#                 (CAMPUS_FRR=intra: stub links of the hosts' LSAs, anycast0 passive)
 #   clients       ca 10.10.21.2, fd10:10:0:21::2; cb 10.10.22.2, fd10:10:0:22::2 (default
 #                 routes to their building router)
 #   stranger      198.51.100.1/32 and 2001:db8:5::1/128 on lo of ra, outside the campus, with
@@ -69,6 +74,12 @@ case $AGENT in
 esac
 FRR_LIBDIR=${FRR_LIBDIR:-/usr/lib/frr}
 CAMPUS_DRAIN_MS=${CAMPUS_DRAIN_MS:-500}
+CAMPUS_FRR=${CAMPUS_FRR:-external}
+case $CAMPUS_FRR in
+external) CAMPUS_FRR_CONF=${CAMPUS_FRR_CONF:-$CP_REPO/etc/frr.conf} ;;
+intra) CAMPUS_FRR_CONF=${CAMPUS_FRR_CONF:-$CP_REPO/etc/frr-intra-area.conf} ;;
+*) CAMPUS_FRR_CONF=${CAMPUS_FRR_CONF:-} ;; # campus_up says why it cannot start
+esac
 
 CP_A4=10.53.0.53
 CP_A6=fd53::53
@@ -161,10 +172,11 @@ _cp_unbound_conf() {
 		unbound-checkconf "$f" >/dev/null
 }
 
-# _cp_frr_host_conf H FILE: etc/frr.conf with this host's hostname, router-id, log to stdout.
+# _cp_frr_host_conf H FILE: CAMPUS_FRR_CONF (etc/frr.conf or etc/frr-intra-area.conf) with
+# this host's hostname, router-id, log to stdout.
 _cp_frr_host_conf() {
 	local h=$1 f=$2
-	cp "$CP_REPO/etc/frr.conf" "$f" &&
+	cp "$CAMPUS_FRR_CONF" "$f" &&
 		_cp_sub "$f" '^hostname .*$' "hostname h$h" &&
 		_cp_sub "$f" '^log syslog (.*)$' 'log stdout \1' &&
 		_cp_sub "$f" '^( ospf router-id) [0-9.]+$' "\\1 ${CP_RID[h$h]}" &&
@@ -222,7 +234,7 @@ _cp_frr_router_conf() {
 			echo " ipv6 ospf6 bfd profile anycast"
 			# the host snippet's authentication, the same keys on this end
 			sed -n 's/^ \(ip ospf authentication .*\)$/ \1/p; s/^ \(ip ospf message-digest-key .*\)$/ \1/p; s/^ \(ipv6 ospf6 authentication .*\)$/ \1/p' \
-				"$CP_REPO/etc/frr.conf"
+				"$CAMPUS_FRR_CONF"
 			;;
 		esac
 		echo "exit"
@@ -705,6 +717,11 @@ campus_up() {
 	}
 	if [ -z "$CP_PROBE_NAME" ]; then
 		_cp_err "no 'query =' in etc/anycast-agent.conf"
+		return 1
+	fi
+	if [ -z "$CAMPUS_FRR_CONF" ] || [ ! -r "$CAMPUS_FRR_CONF" ]; then
+		_cp_err "no FRR config for the hosts (CAMPUS_FRR=$CAMPUS_FRR: external or intra;" \
+			"CAMPUS_FRR_CONF=${CAMPUS_FRR_CONF:-unset})"
 		return 1
 	fi
 	[ -e "$CAMPUS_DIR/frr-dirs" ] && campus_down

@@ -8,6 +8,8 @@
 #   AGENT=build/asan/anycast-agent tests/bed/test_campus.sh
 #   CAMPUS_RUNS=10 CAMPUS_FREEZE_RUNS=5  repetitions of the (reported, not asserted) timings
 #   CAMPUS_DRAIN_MS=0                    the agents' drain_ms (default 500)
+#   CAMPUS_FRR=intra                     the hosts run etc/frr-intra-area.conf instead of
+#                                        etc/frr.conf (see tests/bed/campus.sh)
 #
 # Prints "ok N - ..." / "not ok N - ..." lines, "# ..." comments with the measured times, and
 # closes with "N passed, M failed"; exits non-zero when anything failed. The campus goes away
@@ -226,7 +228,7 @@ if ! campus_up 2>"$T/up.err"; then
 	exit 1
 fi
 tap_ok "campus up in $(elapsed_ms "$t0") ms: OSPF Full everywhere, BFD up, ra -> A, rb -> B"
-tap_diag "agents run with drain_ms = $(campus_drain)"
+tap_diag "agents run with drain_ms = $(campus_drain); hosts' FRR: ${CAMPUS_FRR_CONF#"$REPO"/} ($CAMPUS_FRR)"
 
 # ------------------------------------------------------------------------------ baseline
 
@@ -250,19 +252,28 @@ check_once_ha() { # check_once_ha CONF -> $co_st, $co_out
 vtysh_ha() { vtysh -N "$(_cp_ns ha)" -c 'configure terminal' "$@" >/dev/null; }
 tap_check "check-once: FRR originates 2/2 and names the Full neighbours" \
 	grep -q 'FRR originates 2/2, 1 OSPFv2, 1 OSPFv3 Full neighbours' "$T/check-once.out"
-vtysh_ha -c 'router ospf' -c 'no redistribute connected'
+# What ospfd is told to stop originating, and how to undo it, in each way of announcing.
+if [ "$CAMPUS_FRR" = intra ]; then
+	FRR_OFF=(-c "interface $CP_IF" -c 'no ip ospf area')
+	FRR_ON=(-c "interface $CP_IF" -c 'ip ospf area 0')
+	FRR_WHAT="'ip ospf area' on $CP_IF"
+	NOT_ORIG="$CP_A4/32 on $CP_IF but not originated by ospfd"
+else
+	FRR_OFF=(-c 'router ospf' -c 'no redistribute connected')
+	FRR_ON=(-c 'router ospf' -c 'redistribute connected metric-type 1 route-map ANYCAST4')
+	FRR_WHAT="'redistribute connected' in ospfd"
+	NOT_ORIG="$CP_A4/32 on $CP_IF but not originated by ospfd: check 'redistribute connected'"
+fi
+vtysh_ha "${FRR_OFF[@]}"
 not_originated() {
 	check_once_ha "$(_cp_dir ha)/agent.conf"
-	[ "$co_st" = 1 ] && case $co_out in
-	*"10.53.0.53/32 on anycast0 but not originated by ospfd: check 'redistribute connected'"*) ;;
-	*) false ;;
-	esac
+	[ "$co_st" = 1 ] && [[ $co_out == *"$NOT_ORIG"* ]]
 }
-tap_check "check-once: without 'redistribute connected' in ospfd: WARNING naming the fix (5 s)" \
+tap_check "check-once: without $FRR_WHAT: WARNING, '$NOT_ORIG' (5 s)" \
 	wait_for 5 not_originated
 tap_diag "$co_out"
-vtysh_ha -c 'router ospf' -c 'redistribute connected metric-type 1 route-map ANYCAST4'
-tap_check "check-once: redistribution restored: OK again, route back on ra (15 s)" \
+vtysh_ha "${FRR_ON[@]}"
+tap_check "check-once: $FRR_WHAT restored: OK again, route back on ra (15 s)" \
 	wait_for 15 eval 'check_once_ha "$(_cp_dir ha)/agent.conf"; [ "$co_st" = 0 ] &&
 		route_host_is ra "$CP_A4" a'
 sed 's|^vtysh = .*|vtysh = /nonexistent/vtysh|' "$(_cp_dir ha)/agent.conf" >"$T/novtysh.conf"
@@ -277,14 +288,16 @@ tap_check "check-once with FRR unreachable: WARNING saying so, no crash (got $co
 	eval '[ "$co_st" = 1 ] && [[ $co_out == *"FRR: "*"failed to connect to any daemons"* ]]'
 tap_diag "$co_out"
 
-# The route-map lets out the anycast prefixes only: other connected addresses stay home.
+# The route-map (intra: OSPF on anycast0 only) lets out the anycast prefixes only: other
+# connected addresses stay home.
 ip -n "$(_cp_ns ha)" addr add 10.99.0.1/32 dev lo
 ip -n "$(_cp_ns ha)" addr add fd99::1/128 dev lo nodad
 no_leak() {
 	[ "$(route_host ra 10.99.0.1)" = none ] && [ "$(route_host ra fd99::1)" = none ] &&
 		[ "$(route_host core 10.99.0.1)" = none ] && [ "$(route_host core fd99::1)" = none ]
 }
-tap_check "route-map: a non-anycast connected address on host a is not announced (2 s)" \
+tap_check "$([ "$CAMPUS_FRR" = intra ] && echo "anycast0 passive, no redistribute" ||
+	echo route-map): a non-anycast connected address on host a is not announced (2 s)" \
 	hold_for 2 no_leak
 ip -n "$(_cp_ns ha)" addr del 10.99.0.1/32 dev lo
 ip -n "$(_cp_ns ha)" addr del fd99::1/128 dev lo
@@ -309,16 +322,70 @@ tap_check "access-control: $CP_STRANGER6 (outside the campus) is REFUSED on $CP_
 
 # ------------------------------------------------------------------- faults of unbound on A
 
+# The core reaches A (via ra) and B (via rb) at equal cost: once A has withdrawn, a next hop
+# via ra left on the core is a loop (ra now routes the address to the core) for the flows
+# hashed that way. FRR before 10.7 has a bug there in OSPFv3 intra-area routes (FRR issue
+# #13579): ospf6d keeps that next hop after the first withdrawal since it started
+# (bench/analysis.md). That, and only that, is reported as a known bug, with its evidence:
+# the address gone from A, ospf6d's own route entry with fewer paths than next hops.
+FRR_VER=$(vtysh -N "$(_cp_ns core)" -c 'show version' 2>/dev/null | sed -n 's/^FRRouting \([0-9.]*\).*/\1/p')
+frr_before() { # frr_before MAJOR.MINOR: FRR_VER is older
+	[ -n "$FRR_VER" ] && [ "$(printf '%s\n%s\n' "$FRR_VER" "$1" | sort -V | head -n 1)" = "$FRR_VER" ] &&
+		[ "$FRR_VER" != "$1" ]
+}
+core_via_ra() { # core_via_ra FAM: the core's route to the anycast address has a next hop via ra
+	ip -n "$(_cp_ns core)" "-$1" route show "$(_cp_anycast "$1")" 2>/dev/null | grep -q ' dev ra '
+}
+a_has() { # a_has FAM: the address of FAM is on host A's anycast0
+	ip -n "$(_cp_ns ha)" "-$1" -o addr show dev "$CP_IF" 2>/dev/null | grep -qF " $(_cp_anycast "$1")/"
+}
+KNOWN_BUG=0
+core_left_a() { # core_left_a DESC FIRST: after a withdrawal on A, no next hop via ra on the core
+	local desc=$1 first=$2 f entry paths nhs
+	for f in 4 6; do
+		tap_check "$desc: the agent withdrew $(_cp_anycast "$f") from A's $CP_IF" \
+			wait_for 5 not a_has "$f"
+		if wait_for 5 not core_via_ra "$f"; then
+			tap_ok "$desc: the core's route to $(_cp_anycast "$f") has no next hop via ra (A) left"
+			continue
+		fi
+		entry=$(vtysh -N "$(_cp_ns core)" -c "show ipv6 ospf6 route $CP_A6/128" 2>/dev/null)
+		paths=$(sed -n 's/^Paths count: //p' <<<"$entry")
+		nhs=$(sed -n 's/^Nexthop count: //p' <<<"$entry")
+		if [ "$f" = 6 ] && [ "$first" = 1 ] && [ "$CAMPUS_FRR" = intra ] && frr_before 10.7 &&
+			! a_has 6 && [ -n "$paths" ] && [ -n "$nhs" ] && [ "$paths" -lt "$nhs" ]; then
+			KNOWN_BUG=1
+			tap_diag "known FRR $FRR_VER bug (ospf6d, FRR issue #13579, fixed in FRR 10.7): the core keeps" \
+				"a next hop via ra for $CP_A6 after A withdrew it: flows hashed to ra loop until A" \
+				"announces again. Evidence:"
+			tap_diag "  host A's $CP_IF, global IPv6 addresses: $(ip -n "$(_cp_ns ha)" -6 -o addr show \
+				dev "$CP_IF" scope global | awk '{ print $4 }' | paste -sd' ' | grep . || echo none)"
+			tap_diag "  ra: $(route_via ra "$CP_A6")"
+			tap_diag "  core (kernel): $(ip -n "$(_cp_ns core)" -6 route show "$CP_A6" | tr -s '\n\t' '  ')"
+			tap_diag "  core (ospf6d): $(grep -E '^(Path Type|LS Origin|Paths count|Nexthop count):' <<<"$entry" |
+				paste -sd';') $(sed -n '/^Nexthop:/,$p' <<<"$entry" | sed 1d | paste -sd,)"
+			tap_diag "  (ospf6d's own entry: $paths path, $nhs next hops; the next withdrawal is checked below)"
+		else
+			tap_fail "$desc: the core's route to $(_cp_anycast "$f") has no next hop via ra (A) left" \
+				"(still: $(ip -n "$(_cp_ns core)" "-$f" route show "$(_cp_anycast "$f")" | tr -s '\n\t' '  '))"
+			[ "$f" = 6 ] && [ -n "$entry" ] && grep -E '^(LS Origin|Paths count|Nexthop count):' <<<"$entry" |
+				sed 's/^/#   ospf6d: /'
+		fi
+	done
+}
+
 ready "unbound SIGKILL"
 unbound_kill a
 moves "unbound on A SIGKILLed" a resolver-b "$T_MOVE"
 tap_check "unbound on A SIGKILLed: client b still answered by resolver-b" answers b 4 resolver-b
+core_left_a "unbound on A SIGKILLed (first withdrawal)" 1
 unbound_start a
 moves "unbound on A restarted" a resolver-a "$T_BACK"
 
 ready "unbound SIGSTOP"
 unbound_stop a
 moves "unbound on A hung (SIGSTOP)" a resolver-b "$T_MOVE"
+core_left_a "unbound on A hung (second withdrawal)" 0
 unbound_cont a
 moves "unbound on A continued (SIGCONT)" a resolver-a "$T_BACK"
 
@@ -497,5 +564,7 @@ tap_diag "address re-added right after -> route on ra back, IPv6: $(stats "${RA6
 tap_diag "host A frozen -> route on ra moved (BFD), IPv4: $(stats "${FZ4[@]}")"
 tap_diag "host A frozen -> route on ra moved (BFD), IPv6: $(stats "${FZ6[@]}")"
 tap_diag "total run time $(elapsed_ms "$START_US") ms"
+[ "$KNOWN_BUG" = 0 ] || tap_diag "known FRR $FRR_VER bug seen (ospf6d's stale ECMP next hop after" \
+	"the first IPv6 withdrawal, details above): reported, not counted as a failure"
 
 tap_summary
