@@ -350,6 +350,21 @@ static void test_stop_during_drain(void **state)
 	assert_int_equal(agent_finish(e->a), 0);
 }
 
+/* Starts the agent, then stops it as for an upgrade (the handover flag): its addresses stay. */
+static void start_then_hand_over(struct env *e, char *path, size_t len)
+{
+	FILE *f;
+
+	start_up(e);
+	snprintf(path, len, "%s/handover", e->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	agent_stop(e->a, SIGTERM);
+	loop_run(e->a->loop);
+	assert_int_equal(agent_finish(e->a), 0);
+}
+
 /* The package's upgrade: the flag makes the stopping agent leave its addresses, the next
  * one adopts them without a change and clears the flag. */
 static void test_handover(void **state)
@@ -358,16 +373,8 @@ static void test_handover(void **state)
 	struct state st;
 	unsigned line, dels, adds;
 	char path[128];
-	FILE *f;
 
-	start_up(e);
-	snprintf(path, sizeof(path), "%s/handover", e->dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fclose(f);
-	agent_stop(e->a, SIGTERM);
-	loop_run(e->a->loop);
-	assert_int_equal(agent_finish(e->a), 0);
+	start_then_hand_over(e, path, sizeof(path));
 	assert_true(both_on(e));
 	assert_int_equal(state_read(e->dir, &st, &line), 0);
 	assert_true(st.handover);
@@ -395,16 +402,8 @@ static void test_state_file_not_trusted_over_kernel(void **state)
 	struct env *e = *state;
 	struct nl_addr a;
 	char path[128];
-	FILE *f;
 
-	start_up(e);
-	snprintf(path, sizeof(path), "%s/handover", e->dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fclose(f);
-	agent_stop(e->a, SIGTERM);
-	loop_run(e->a->loop);
-	assert_int_equal(agent_finish(e->a), 0);
+	start_then_hand_over(e, path, sizeof(path));
 	agent_destroy(e->a);
 	e->a = NULL;
 	e->tick = NULL;

@@ -843,3 +843,27 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 		;;
 	esac
 fi
+
+# campus_test_up DIR: for a test script: builds the agent when BUILD=1 (make, log in DIR),
+# then campus_up, each reported as a TAP line; a failure ends the script with its log. Sets
+# t0 to when campus_up began.
+campus_test_up() {
+	local dir=$1
+	if [ "${BUILD:-0}" = 1 ]; then
+		if make -C "$CP_REPO" >"$dir/make.log" 2>&1; then
+			tap_ok "make builds $AGENT"
+		else
+			tap_fail "make builds $AGENT"
+			tail -n 20 "$dir/make.log" | sed 's/^/#   /'
+			tap_summary
+			exit 1
+		fi
+	fi
+	t0=$(_now_us)
+	if ! campus_up 2>"$dir/up.err"; then
+		tap_fail "campus up: OSPF Full everywhere, BFD up, anycast routes learned"
+		sed 's/^/#   /' "$dir/up.err"
+		tap_summary
+		exit 1
+	fi
+}

@@ -83,24 +83,7 @@ for t in dnsperf stress-ng; do
 		exit 1
 	}
 done
-if [ "${BUILD:-0}" = 1 ]; then
-	if make -C "$REPO" >"$T/make.log" 2>&1; then
-		tap_ok "make builds $AGENT"
-	else
-		tap_fail "make builds $AGENT"
-		tail -n 20 "$T/make.log" | sed 's/^/#   /'
-		tap_summary
-		exit 1
-	fi
-fi
-
-t0=$(_now_us)
-if ! campus_up 2>"$T/up.err"; then
-	tap_fail "campus up: OSPF Full everywhere, BFD up, anycast routes learned"
-	sed 's/^/#   /' "$T/up.err"
-	tap_summary
-	exit 1
-fi
+campus_test_up "$T"
 tap_ok "campus up in $(elapsed_ms "$t0") ms (namespaces ${CAMPUS_PREFIX}*)"
 
 if ld_auth_start 2>"$T/setup.err" && ld_stub_on 2>>"$T/setup.err"; then
