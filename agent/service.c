@@ -38,8 +38,8 @@ static uint64_t svc_deadline(const struct svc *s, const struct svc_probe *p)
 	return p->start_us + (uint64_t)s->cfg->probe.timeout_ms * 1000u;
 }
 
-/* Starts p's probe; false when it could not start (the failure has been reported). */
-static bool svc_probe_start(struct svc *s, struct svc_probe *p, hc_done_cb cb)
+/* Starts p's probe: 0 or -errno (then no result will come). */
+static int svc_probe_start(struct svc *s, struct svc_probe *p, hc_done_cb cb)
 {
 	int ret = 0;
 
@@ -49,26 +49,26 @@ static bool svc_probe_start(struct svc *s, struct svc_probe *p, hc_done_cb cb)
 	if (ret == 0)
 		ret = hc_start(p->hc);
 	svc_sync_fd(s, p);
-	if (ret < 0) {
-		struct hc_result r = {.status = HC_ERROR};
-
-		snprintf(r.why, sizeof(r.why), "cannot start probe: %s", strerror(-ret));
-		cb(&r, s);
-		return false;
-	}
-	return true;
+	return ret;
 }
 
 /* The main probe: every interval, or retry_ms after a failure while announced. While the
  * service is announced its timer first fires retry_ms after the start: a probe still
  * silent then gets a confirming probe in parallel, so that a hung resolver costs about one
- * deadline, not `fall` deadlines in a row. */
+ * deadline, not `fall` deadlines in a row. A main probe that cannot start counts as a
+ * failed one: the agent cannot vouch for the resolver. */
 static void svc_start(struct svc *s)
 {
 	struct svc_probe *p = &s->probe[0];
+	int ret = svc_probe_start(s, p, svc_result);
 
-	if (!svc_probe_start(s, p, svc_result))
+	if (ret < 0) {
+		struct hc_result r = {.status = HC_ERROR};
+
+		snprintf(r.why, sizeof(r.why), "cannot start probe: %s", strerror(-ret));
+		svc_result(&r, s);
 		return;
+	}
 	p->silence_check = s->fsm.up && s->cfg->retry_ms < s->cfg->probe.timeout_ms;
 	svc_arm(s, p,
 		p->silence_check ? p->start_us + s->cfg->retry_ms * 1000ull : svc_deadline(s, p));
@@ -87,12 +87,18 @@ static void svc_probe_expire(struct svc *s, struct svc_probe *p)
 static void svc_confirm_start(struct svc *s)
 {
 	struct svc_probe *c = &s->probe[1];
+	int ret;
 
 	if (c->hc && hc_busy(c->hc))
 		return;
+	ret = svc_probe_start(s, c, svc_confirm_result);
+	/* Not evidence against the resolver: the main probe in flight still decides. */
+	if (ret < 0) {
+		log_debug("%s: no confirming probe: %s", s->cfg->name, strerror(-ret));
+		return;
+	}
 	log_debug("%s: confirming probe", s->cfg->name);
-	if (svc_probe_start(s, c, svc_confirm_result))
-		svc_arm(s, c, svc_deadline(s, c));
+	svc_arm(s, c, svc_deadline(s, c));
 }
 
 static void svc_timer(void *data)

@@ -445,8 +445,11 @@ static uint64_t fr_now_us(void)
 
 int hc_create(struct hc **out, const struct hc_params *p, hc_done_cb cb, void *data)
 {
-	struct hc *hc = calloc(1, sizeof(*hc));
+	struct hc *hc;
 
+	if (fr.create_err)
+		return fr.create_err;
+	hc = calloc(1, sizeof(*hc));
 	if (!hc)
 		return -ENOMEM;
 	if (pipe2(hc->fd, O_NONBLOCK | O_CLOEXEC) < 0) {

@@ -50,6 +50,7 @@ enum fake_resolver { FR_OK, FR_SERVFAIL, FR_HUNG };
 struct fake_resolver_state {
 	enum fake_resolver mode;
 	unsigned probes;
+	int create_err; /* hc_create() fails with it, 0 for none */
 };
 
 extern struct fake_resolver_state fr;

@@ -487,6 +487,25 @@ static void test_hang_confirmed_in_parallel(void **state)
 	assert_in_range((loop_now_us() - start) / 1000, 400, 650);
 }
 
+/* A confirming probe that cannot start (no memory for its context) is no evidence against
+ * the resolver: the hung main probe alone decides, two deadlines in a row (810 ms), not
+ * one deadline with the failed start counted as a failure (400). */
+static void test_confirm_that_cannot_start(void **state)
+{
+	struct env *e = *state;
+	uint64_t start;
+
+	write_conf_timing(e, 400, 400, 10, 2);
+	start_up(e);
+	fr.create_err = -ENOMEM;
+	fr.mode = FR_HUNG;
+	hung_since_us = loop_now_us();
+	assert_true(run_until(e, hung_probe_started, 2000));
+	start = e->a->svcs[0]->probe[0].start_us;
+	assert_true(run_until(e, both_off, 3000));
+	assert_in_range((loop_now_us() - start) / 1000, 780, 1500);
+}
+
 /* The kernel reports the resolver's listener destroyed: the next refused probe settles it
  * at once, without waiting for the interval (1 s) or for `fall` (3) failures 200 ms apart.
  * A socket the resolver's address does not depend on changes nothing. */
@@ -625,6 +644,7 @@ int main(void)
 	    T(test_state_file_not_trusted_over_kernel),
 	    T(test_withdraw_all_failure_records_nothing),
 	    T(test_hang_confirmed_in_parallel),
+	    T(test_confirm_that_cannot_start),
 	    T(test_listener_lost),
 	    T(test_no_socket_reports),
 	    T(test_second_agent_refused),
