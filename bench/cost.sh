@@ -112,11 +112,7 @@ cost_down() {
 
 # cost_sample PID: "cpu_ns ticks tids" of every thread of PID.
 cost_sample() {
-	local ns=0 t f
-	for f in /proc/"$1"/task/*/schedstat; do
-		read -r t _ <"$f" && ns=$((ns + t))
-	done
-	echo "$ns $(awk '{ print $14 + $15 }' "/proc/$1/stat") $(ls /proc/"$1"/task | paste -sd,)"
+	echo "$(proc_cpu_ns "$1") $(awk '{ print $14 + $15 }' "/proc/$1/stat") $(ls /proc/"$1"/task | paste -sd,)"
 }
 
 cost_queries() {

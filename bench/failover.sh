@@ -205,15 +205,12 @@ fo_agent_ticks() {
 
 # fo_agent_cpu_ns: the CPU time (ns) of every thread of host A's agent ("-" without one).
 fo_agent_cpu_ns() {
-	local pid f t ns=0
+	local pid
 	pid=$(_cp_pid_in "$(_cp_dir ha)/agent.pid" "$(fo_ns ha)") || {
 		echo -
 		return
 	}
-	for f in /proc/"$pid"/task/*/schedstat; do
-		read -r t _ <"$f" 2>/dev/null && ns=$((ns + t))
-	done
-	echo "$ns"
+	proc_cpu_ns "$pid"
 }
 
 # fo_churn_start BASE: churn0 on host A with the pool, then the change loop (its log

@@ -195,6 +195,15 @@ _secs_to_us() {
 # ---------------------------------------------------------------- files and logs
 
 # file_size FILE: bytes in FILE (0 when absent); a mark for log_since.
+# proc_cpu_ns PID: the CPU time (ns) of every thread of PID so far (schedstat's run time).
+proc_cpu_ns() {
+	local f t ns=0
+	for f in /proc/"$1"/task/*/schedstat; do
+		read -r t _ <"$f" 2>/dev/null && ns=$((ns + t))
+	done
+	echo "$ns"
+}
+
 file_size() {
 	if [ -e "$1" ]; then stat -c %s "$1"; else echo 0; fi
 }

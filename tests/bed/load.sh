@@ -144,15 +144,12 @@ ld_agent_cpu_ns() {
 }
 
 _ld_cpu_ns() {
-	local pid f t ns=0
+	local pid
 	pid=$(_cp_pid_in "$1" "$(_cp_ns "$2")") || {
 		echo -
 		return
 	}
-	for f in /proc/"$pid"/task/*/schedstat; do
-		read -r t _ <"$f" 2>/dev/null && ns=$((ns + t))
-	done
-	echo "$ns"
+	proc_cpu_ns "$pid"
 }
 
 # _ld_rcvbuf_drops: UDP datagrams host A's kernel dropped at a full socket receive buffer.
