@@ -15,7 +15,7 @@
 static void svc_result(const struct hc_result *r, void *data);
 static void svc_confirm_result(const struct hc_result *r, void *data);
 
-/* A probe's fd changes whenever it drops or recreates its libunbound context. */
+/* A probe's fd lives as long as its hc: watched when the hc is made or replaced. */
 static void svc_sync_fd(struct svc *s, struct svc_probe *p)
 {
 	int ret = loop_watch_set_fd(p->fd_watch, p->hc ? hc_fd(p->hc) : -1);
@@ -44,11 +44,12 @@ static int svc_probe_start(struct svc *s, struct svc_probe *p, hc_done_cb cb)
 	int ret = 0;
 
 	p->start_us = loop_now_us();
-	if (!p->hc)
+	if (!p->hc) {
 		ret = hc_create(&p->hc, &s->cfg->probe, cb, s);
+		svc_sync_fd(s, p);
+	}
 	if (ret == 0)
 		ret = hc_start(p->hc);
-	svc_sync_fd(s, p);
 	return ret;
 }
 
@@ -76,12 +77,11 @@ static void svc_start(struct svc *s)
 
 /* Ends p's probe at its deadline; an answer that is already waiting counts, however late
  * we look. */
-static void svc_probe_expire(struct svc *s, struct svc_probe *p)
+static void svc_probe_expire(struct svc_probe *p)
 {
 	hc_process(p->hc);
 	if (hc_busy(p->hc))
 		hc_expire(p->hc); /* calls the result callback */
-	svc_sync_fd(s, p);
 }
 
 static void svc_confirm_start(struct svc *s)
@@ -109,7 +109,6 @@ static void svc_timer(void *data)
 	if (p->hc && hc_busy(p->hc) && p->silence_check) {
 		p->silence_check = false;
 		hc_process(p->hc);
-		svc_sync_fd(s, p);
 		if (hc_busy(p->hc)) {
 			svc_confirm_start(s);
 			svc_arm(s, p, svc_deadline(s, p));
@@ -117,7 +116,7 @@ static void svc_timer(void *data)
 		return;
 	}
 	if (p->hc && hc_busy(p->hc)) {
-		svc_probe_expire(s, p);
+		svc_probe_expire(p);
 		return;
 	}
 	svc_start(s);
@@ -129,7 +128,7 @@ static void svc_confirm_timer(void *data)
 	struct svc_probe *c = &s->probe[1];
 
 	if (c->hc && hc_busy(c->hc))
-		svc_probe_expire(s, c);
+		svc_probe_expire(c);
 }
 
 static void svc_probe_readable(struct svc *s, struct svc_probe *p)
@@ -138,7 +137,6 @@ static void svc_probe_readable(struct svc *s, struct svc_probe *p)
 
 	if (ret < 0)
 		log_debug("%s: probe processing: %s", s->cfg->name, strerror(-ret));
-	svc_sync_fd(s, p);
 }
 
 static void svc_readable(int fd, uint32_t events, void *data)
@@ -339,7 +337,8 @@ int svc_create(struct svc **out, struct loop *loop, const struct cfg_service *c,
 	svc_reset(s, false);
 	ret = hc_create(&s->probe[0].hc, &c->probe, svc_result, s);
 	for (size_t i = 0; i < 2 && ret == 0; i++) {
-		ret = loop_watch_add(loop, -1, EPOLLIN, readable[i], s, &s->probe[i].fd_watch);
+		ret = loop_watch_add(loop, s->probe[i].hc ? hc_fd(s->probe[i].hc) : -1, EPOLLIN,
+				     readable[i], s, &s->probe[i].fd_watch);
 		if (ret == 0)
 			ret = loop_timer_add(loop, timer[i], s, &s->probe[i].timer);
 	}

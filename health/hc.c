@@ -1,21 +1,24 @@
 /* SPDX-License-Identifier: MIT */
-/* health: one DNS probe at a time against one resolver, through a libunbound context. */
+/* health: one DNS probe at a time against one resolver, through a libunbound context whose
+ * events run on the probe's own event base (health/evbase.c), in the caller's thread. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unbound-event.h>
 #include <unbound.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "health/evbase.h"
 #include "health/hc.h"
 
 struct hc {
 	struct hc_params p;
 	hc_done_cb cb;
 	void *data;
+	struct hc_eb *eb;   /* libunbound's sockets and timers; outlives the contexts */
 	struct ub_ctx *ctx; /* NULL after a probe that left state behind; hc_start makes another */
 	int async_id;
 	bool busy;     /* a probe is in flight */
@@ -77,6 +80,7 @@ static void hc_ctx_drop(struct hc *hc)
 		return;
 	ub_ctx_delete(hc->ctx);
 	hc->ctx = NULL;
+	hc_eb_flush(hc->eb);
 }
 
 static int hc_ctx_new(struct hc *hc)
@@ -86,7 +90,7 @@ static int hc_ctx_new(struct hc *hc)
 	size_t i;
 	int err;
 
-	ctx = ub_ctx_create();
+	ctx = ub_ctx_create_ub_event(hc_eb_base(hc->eb));
 	if (!ctx)
 		return -ENOMEM;
 	for (i = 0; i < sizeof(hc_ub_options) / sizeof(hc_ub_options[0]); i++) {
@@ -107,10 +111,6 @@ static int hc_ctx_new(struct hc *hc)
 			goto cleanup;
 	}
 	err = ub_ctx_set_fwd(ctx, hc_server_str(&hc->p.server, server, sizeof(server)));
-	if (err)
-		goto cleanup;
-	/* Threads, not fork: a forked worker would be a copy of the agent, its sockets too. */
-	err = ub_ctx_async(ctx, 1);
 	if (err)
 		goto cleanup;
 	hc->ctx = ctx;
@@ -135,10 +135,16 @@ int hc_create(struct hc **out, const struct hc_params *p, hc_done_cb cb, void *d
 	hc->p = *p;
 	hc->cb = cb;
 	hc->data = data;
+	ret = hc_eb_create(&hc->eb);
+	if (ret < 0) {
+		free(hc);
+		return ret;
+	}
 	/* The first context is made here so that a server or name libunbound refuses is
 	 * reported when the configuration is loaded, not at the first probe. */
 	ret = hc_ctx_new(hc);
 	if (ret < 0) {
+		hc_eb_destroy(hc->eb);
 		free(hc);
 		return ret;
 	}
@@ -150,9 +156,9 @@ void hc_destroy(struct hc *hc)
 {
 	if (!hc)
 		return;
-	if (hc->busy && hc->ctx)
-		ub_cancel(hc->ctx, hc->async_id);
+	/* Deleting the context closes its sockets and frees its events, a query in flight too. */
 	hc_ctx_drop(hc);
+	hc_eb_destroy(hc->eb);
 	free(hc);
 }
 
@@ -163,39 +169,49 @@ static void hc_set(struct hc_result *r, enum hc_status status, int rcode, uint64
 	r->rtt_us = rtt_us;
 }
 
-/* Runs inside ub_process(): record only. The context must not be deleted from here. */
-static void hc_ub_done(void *arg, int err, struct ub_result *result)
+/* Runs inside the event base's dispatch (or ub_resolve_event): record only. The context
+ * must not be deleted from here. libunbound reports its own failures (no answer, a
+ * refused connection) as rcode SERVFAIL without a packet, and an answer as NOERROR with
+ * the packet, whose header holds the real rcode. */
+static void hc_ub_done(void *arg, int rcode, void *pkt, int len, int sec, char *why_bogus,
+		       int ratelimited)
 {
 	struct hc *hc = arg;
 	struct hc_result *r = &hc->res;
 	uint64_t rtt = hc_now_us() - hc->start_us;
+	const unsigned char *h = pkt;
+	unsigned ancount = 0;
 	const char *name;
 
-	if (!hc->busy || hc->answered) {
-		ub_resolve_free(result);
+	(void)sec;
+	(void)why_bogus;
+	(void)ratelimited;
+	if (!hc->busy || hc->answered)
 		return;
-	}
 	hc->answered = true;
-	if (err || !result) {
-		hc_set(r, HC_ERROR, -1, rtt);
-		snprintf(r->why, sizeof(r->why), "libunbound: %s",
-			 ub_strerror(err ? err : UB_NOMEM));
-	} else if (result->rcode >= 0 && result->rcode < 32 &&
-		   (hc->p.rcode_ok & (UINT32_C(1) << result->rcode))) {
-		hc_set(r, HC_OK, result->rcode, rtt);
-		snprintf(r->why, sizeof(r->why), "rcode %s", hc_rcode_name(result->rcode));
+	if (rcode == 0) {
+		if (!h || len < 12) {
+			hc_set(r, HC_ERROR, -1, rtt);
+			snprintf(r->why, sizeof(r->why), "libunbound: answer without a header");
+			return;
+		}
+		rcode = h[3] & 0x0f;
+		ancount = (unsigned)h[6] << 8 | h[7];
+	}
+	if (rcode >= 0 && rcode < 32 && (hc->p.rcode_ok & (UINT32_C(1) << rcode))) {
+		hc_set(r, HC_OK, rcode, rtt);
+		snprintf(r->why, sizeof(r->why), "rcode %s", hc_rcode_name(rcode));
 		/* An answer without records is cached for 5 s (NORR_TTL) whatever
 		 * cache-max-ttl says; records are cached with TTL 0, that is not at all. */
-		hc->keep = result->havedata;
+		hc->keep = ancount > 0;
 	} else {
-		hc_set(r, HC_RCODE, result->rcode, rtt);
-		name = hc_rcode_name(result->rcode);
+		hc_set(r, HC_RCODE, rcode, rtt);
+		name = hc_rcode_name(rcode);
 		if (strcmp(name, "UNKNOWN") != 0)
 			snprintf(r->why, sizeof(r->why), "rcode %s", name);
 		else
-			snprintf(r->why, sizeof(r->why), "rcode %d", result->rcode);
+			snprintf(r->why, sizeof(r->why), "rcode %d", rcode);
 	}
-	ub_resolve_free(result);
 }
 
 /* Ends the probe. The callback comes last so that it may start the next probe or
@@ -216,42 +232,42 @@ static void hc_finish(struct hc *hc)
 
 int hc_start(struct hc *hc)
 {
-	sigset_t all, old;
-	int ret, err;
+	int err;
 
 	if (hc->busy)
 		return -EBUSY;
 	hc->start_us = hc_now_us();
 	if (!hc->ctx) {
-		ret = hc_ctx_new(hc);
-		if (ret < 0)
-			return ret;
+		err = hc_ctx_new(hc);
+		if (err < 0)
+			return err;
 	}
 	hc->answered = false;
 	hc->keep = false;
 	memset(&hc->res, 0, sizeof(hc->res));
-	/* The first query starts libunbound's thread, which inherits this mask: the agent's
-	 * signals must reach the agent's own thread (signalfd), never libunbound's. */
-	sigfillset(&all);
-	/* Faults stay deliverable so that a crash in libunbound is reported, not hidden. */
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = ub_resolve_async(hc->ctx, hc->p.qname, hc->p.qtype, 1, hc, hc_ub_done, &hc->async_id);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	hc->busy = true;
+	err = ub_resolve_event(hc->ctx, hc->p.qname, hc->p.qtype, 1, hc, hc_ub_done, &hc->async_id);
 	if (err) {
+		hc->busy = false;
 		hc_ctx_drop(hc);
 		return hc_ub_errno(err);
 	}
-	hc->busy = true;
+	/* Answered already (libunbound had it at hand): delivered from hc_process, as always. */
+	if (hc->answered)
+		hc_eb_wake(hc->eb);
+	else
+		hc_eb_flush(hc->eb);
 	return 0;
 }
 
 int hc_fd(const struct hc *hc)
 {
-	return hc->ctx ? ub_fd(hc->ctx) : -1;
+	return hc_eb_fd(hc->eb);
+}
+
+bool hc_has_context(const struct hc *hc)
+{
+	return hc->ctx != NULL;
 }
 
 bool hc_busy(const struct hc *hc)
@@ -261,26 +277,13 @@ bool hc_busy(const struct hc *hc)
 
 int hc_process(struct hc *hc)
 {
-	int err;
+	int ret = hc_eb_dispatch(hc->eb);
 
-	if (!hc->ctx)
-		return 0;
-	err = ub_process(hc->ctx);
-	if (err) {
-		/* The worker is gone or its pipe broke: this context will answer nothing more. */
-		hc_ctx_drop(hc);
-		if (hc->busy && !hc->answered) {
-			hc->answered = true;
-			hc_set(&hc->res, HC_ERROR, -1, hc_now_us() - hc->start_us);
-			snprintf(hc->res.why, sizeof(hc->res.why), "libunbound: %s",
-				 ub_strerror(err));
-		}
-	}
 	if (hc->answered) {
 		hc_finish(hc);
 		return 0;
 	}
-	return err ? hc_ub_errno(err) : 0;
+	return ret;
 }
 
 void hc_expire(struct hc *hc)

@@ -4,8 +4,9 @@
  * A probe always reaches the resolver: the libunbound context caches nothing
  * (cache-max-ttl 0), answers nothing itself (the probe name's zone is made transparent),
  * and is thrown away after any failure so that its infrastructure cache never hides a
- * recovered resolver. The caller owns the deadline: it polls hc_fd(), calls hc_process()
- * when readable and hc_expire() when the deadline passes. Returns 0 or -errno; logs
+ * recovered resolver. libunbound runs in the caller's thread (its event API): the caller
+ * owns the deadline, polls hc_fd(), calls hc_process() when readable and hc_expire() when
+ * the deadline passes. Returns 0 or -errno; logs
  * nothing above debug. */
 #ifndef HC_H
 #define HC_H
@@ -57,16 +58,17 @@ struct hc;
 int hc_create(struct hc **out, const struct hc_params *p, hc_done_cb cb, void *data);
 void hc_destroy(struct hc *hc);
 /* Starts one probe. -EBUSY while one is in flight; -ENOMEM, -EAGAIN or -EIO when a fresh
- * context cannot be made, and then no callback follows (count it as a failed probe).
- * After it returns the caller must (re)read hc_fd(): the context, and so the fd, may have
- * been recreated, possibly under the same number. */
+ * context cannot be made, and then no callback follows (count it as a failed probe). */
 int hc_start(struct hc *hc);
-/* The fd to poll while a probe is in flight, -1 when there is no context. */
+/* The fd to poll: readable when libunbound has work (a socket, a timer) or a result is
+ * ready. The same fd for hc's whole life, whatever happens to its contexts. */
 int hc_fd(const struct hc *hc);
 bool hc_busy(const struct hc *hc);
-/* The fd is readable: may call cb (exactly once per probe, here or in hc_expire). The
- * callback may call hc_start() or hc_destroy(). Fails only when libunbound does while no
- * probe is in flight. */
+/* Whether a libunbound context is kept for the next probe (false after a failure). */
+bool hc_has_context(const struct hc *hc);
+/* The fd is readable: runs libunbound's work and may call cb (exactly once per probe, here
+ * or in hc_expire). The callback may call hc_start() or hc_destroy(). Returns 0 or -errno
+ * (epoll failed). */
 int hc_process(struct hc *hc);
 /* The deadline passed: cancels the probe, drops the context, calls cb with HC_TIMEOUT.
  * No-op when nothing is in flight. */
