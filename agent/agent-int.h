@@ -4,6 +4,7 @@
 #ifndef AGENT_INT_H
 #define AGENT_INT_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -88,6 +89,9 @@ struct agent {
 	struct nl *nl;
 	struct act *act;
 	struct loop_watch *nl_watch, *maint_timer, *retry_timer, *watchdog_timer, *state_timer;
+	struct loop_watch *maint_watch;
+	int maint_ifd, maint_wd;  /* inotify on the maintenance file's directory; -1: none */
+	char maint_dir[PATH_MAX]; /* the directory maint_wd watches */
 	struct nl_sockwatch *sw[AGENT_SW]; /* NULL where the kernel does not report */
 	struct loop_watch *sw_watch[AGENT_SW];
 	uint64_t watchdog_us; /* WatchdogSec=, 0 without */
@@ -119,6 +123,11 @@ void agent_dump_addr(const struct nl_addr *addr, void *data);
 void agent_publish(struct agent *a);
 void agent_svc_change(struct svc *s, const struct hc_result *r, void *data);
 void agent_nl_readable(int fd, uint32_t events, void *data);
+
+/* maint.c: the maintenance file */
+int agent_maint_start(struct agent *a);
+void agent_maint_stop(struct agent *a);
+/* Looks at the file now (and re-arms the timer): a change withdraws or starts over. */
 void agent_maint_check(void *data);
 void agent_retry_timer(void *data);
 void agent_state_timer(void *data);

@@ -467,45 +467,6 @@ void agent_nl_readable(int fd, uint32_t events, void *data)
 		agent_reconcile(a);
 }
 
-static uint64_t agent_maint_period_us(const struct agent *a)
-{
-	unsigned ms = 1000;
-
-	for (size_t i = 0; i < a->nsvcs; i++)
-		if (a->svcs[i]->cfg->interval_ms < ms)
-			ms = a->svcs[i]->cfg->interval_ms;
-	return (uint64_t)ms * 1000u;
-}
-
-void agent_maint_check(void *data)
-{
-	struct agent *a = data;
-	const char *path = a->cfg->maintenance_file;
-	struct stat st;
-	bool on;
-
-	loop_timer_arm(a->maint_timer, loop_now_us() + agent_maint_period_us(a));
-	if (stat(path, &st) == 0)
-		on = true;
-	else if (errno == ENOENT || errno == ENOTDIR)
-		on = false;
-	else
-		return; /* unknown: keep the state we have */
-	if (on == a->maintenance)
-		return;
-	a->maintenance = on;
-	if (on) {
-		log_warn("maintenance: %s exists: withdrawing all addresses", path);
-		a->planned = true;
-	} else {
-		log_info("maintenance: %s removed: announcing again after good probes", path);
-		/* Back from maintenance only through `rise` good probes. */
-		for (size_t i = 0; i < a->nsvcs; i++)
-			svc_reset(a->svcs[i], false);
-	}
-	agent_reconcile(a);
-}
-
 void agent_drained(void *data)
 {
 	struct agent *a = data;

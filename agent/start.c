@@ -22,6 +22,7 @@ int agent_create(struct agent **out, struct cfg *cfg, const char *path, const ch
 	a->path = path;
 	a->state_dir = state_dir;
 	a->lock_fd = -1;
+	a->maint_ifd = a->maint_wd = -1;
 	*out = a;
 	return 0;
 }
@@ -70,6 +71,8 @@ static int agent_setup(struct agent *a)
 				     &a->nl_watch);
 	if (ret == 0)
 		ret = loop_timer_add(a->loop, agent_maint_check, a, &a->maint_timer);
+	if (ret == 0)
+		ret = agent_maint_start(a);
 	if (ret == 0)
 		ret = loop_timer_add(a->loop, agent_retry_timer, a, &a->retry_timer);
 	if (ret == 0)
@@ -257,6 +260,7 @@ void agent_destroy(struct agent *a)
 	agent_sw_stop(a);
 	loop_watch_remove(a->nl_watch);
 	loop_watch_remove(a->maint_timer);
+	agent_maint_stop(a);
 	loop_watch_remove(a->retry_timer);
 	loop_watch_remove(a->watchdog_timer);
 	loop_watch_remove(a->state_timer);

@@ -171,7 +171,7 @@ if has_block shipped agent; then
 	done
 	echo
 	echo "Maintenance: the classic script's operator removes the addresses by hand at once; the agent"
-	echo "notices the maintenance file within one interval (it looks every min(interval_ms, 1 s)), then"
+	echo "notices the maintenance file at once (inotify; an agent before issue 11's third part looked every min(interval_ms, 1 s)), then"
 	echo "drains: there, what counts is the lost queries. Host frozen: no health check plays a part (the"
 	echo "host cannot speak); BFD and OSPF move the clients, the same for both."
 	echo

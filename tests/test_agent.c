@@ -350,6 +350,28 @@ static void test_stop_during_drain(void **state)
 	assert_int_equal(agent_finish(e->a), 0);
 }
 
+/* The maintenance file is noticed through inotify, at once: with its directory watched the
+ * agent looks by itself only once a second, so three changes each seen within 300 ms would
+ * be a 1-in-37 chance without the watch. */
+static void test_maintenance_noticed_at_once(void **state)
+{
+	struct env *e = *state;
+	char path[128];
+	FILE *f;
+
+	start_up(e);
+	snprintf(path, sizeof(path), "%s/maint", e->dir);
+	for (int i = 0; i < 3; i++) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fclose(f);
+		assert_true(run_until(e, both_off, 300));
+		assert_int_equal(unlink(path), 0);
+		/* rise 2 at interval 10 */
+		assert_true(run_until(e, both_on, 300));
+	}
+}
+
 /* Starts the agent, then stops it as for an upgrade (the handover flag): its addresses stay. */
 static void start_then_hand_over(struct env *e, char *path, size_t len)
 {
@@ -639,6 +661,7 @@ int main(void)
 	    T(test_prefix_conflict),
 	    T(test_reload),
 	    T(test_stop_drains),
+	    T(test_maintenance_noticed_at_once),
 	    T(test_stop_during_drain),
 	    T(test_handover),
 	    T(test_state_file_not_trusted_over_kernel),
