@@ -20,11 +20,15 @@ struct svc;
 
 /* The service's verdict changed (r: the probe that decided it). */
 typedef void (*svc_change_cb)(struct svc *s, const struct hc_result *r, void *data);
+/* Looks whether clients' port 53 on each address of s is listened on (UDP and TCP) and
+ * holds back the addresses where it is not; false when one is held back. */
+typedef bool (*svc_listens_cb)(struct svc *s, void *data);
 
 struct svc {
 	const struct cfg_service *cfg; /* re-pointed on reload */
 	struct loop *loop;
 	svc_change_cb cb;
+	svc_listens_cb listens;
 	void *data;
 	/* [0] the probe every interval; [1] the confirming one, in parallel (see service.c) */
 	struct svc_probe {
@@ -35,6 +39,7 @@ struct svc {
 	} probe[2];
 	struct hc_fsm fsm;
 	bool lost; /* the kernel destroyed the resolver's listener; no probe answered since */
+	bool deaf; /* an address of it is held back: nothing listens there */
 	uint64_t since_us;  /* of the last transition, or of the start */
 	int64_t since_real; /* the same, CLOCK_REALTIME seconds, for the state file */
 	unsigned transitions;
@@ -45,7 +50,7 @@ struct svc {
 
 /* service.c */
 int svc_create(struct svc **out, struct loop *loop, const struct cfg_service *c, svc_change_cb cb,
-	       void *data);
+	       svc_listens_cb listens, void *data);
 void svc_destroy(struct svc *s);
 /* A probe object for c's parameters, for a reload to swap in with svc_commit(). */
 int svc_new_probe(struct svc *s, const struct cfg_service *c, struct hc **out);
@@ -71,6 +76,7 @@ struct agent_addr {
 	unsigned ifindex; /* 0: not on any link we handle */
 	char ifname[IFNAMSIZ];
 	bool conflict; /* the kernel holds it with another prefix length */
+	bool deaf;     /* nothing listens on its port 53: not announced (listen.c) */
 };
 
 /* An address no longer configured (a reload dropped it) that is still where we put it. */
@@ -139,6 +145,10 @@ void agent_stop(struct agent *a, int signo);
 void agent_sw_start(struct agent *a);
 void agent_sw_update(struct agent *a); /* after a reload: the services' ports */
 void agent_sw_stop(struct agent *a);
+/* Where clients send their queries, on every service address. */
+#define AGENT_DNS_PORT 53
+/* svc_listens_cb: the service's addresses on port 53, in the kernel's socket tables. */
+bool agent_svc_listens(struct svc *s, void *data);
 /* reload.c */
 void agent_reload(struct agent *a);
 /* start.c: everything before the loop: the lock, netlink, the interface, adoption, the first

@@ -116,10 +116,13 @@ static bool agent_svc_wanted(const struct agent *a, const struct svc *s)
 	return s->fsm.up && !a->maintenance && !a->stopping;
 }
 
-/* Where address i should be: on the interface while its service deserves it, else nowhere. */
+/* Where address i should be: on the interface while its service deserves it and something
+ * listens on it, else nowhere. */
 static unsigned agent_want(const struct agent *a, size_t i)
 {
-	return agent_svc_wanted(a, a->svcs[a->cfg->addrs[i].svc]) ? a->link.ifindex : 0;
+	return agent_svc_wanted(a, a->svcs[a->cfg->addrs[i].svc]) && !a->addrs[i].deaf
+		   ? a->link.ifindex
+		   : 0;
 }
 
 static void agent_addr_error(struct agent *a, const char *what, const struct nl_addr *addr, int err)

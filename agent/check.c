@@ -24,7 +24,6 @@ enum { CHECK_OK, CHECK_WARNING, CHECK_CRITICAL, CHECK_UNKNOWN };
 #define CHECK_FRR_BUDGET_US (3000u * 1000u)
 /* The agent rewrites its state every 5 s: three missed writes mean it is wedged. */
 #define CHECK_STATE_STALE_S 15
-#define CHECK_DNS_PORT	    53
 
 struct check_probe {
 	struct hc *hc;
@@ -227,9 +226,9 @@ static void check_listen_cb(const struct nl_sock *s, void *data)
 
 	for (size_t i = 0; i < c->cfg->naddrs; i++) {
 		c->addrs[i].udp |=
-		    nl_sock_accepts(s, IPPROTO_UDP, &c->cfg->addrs[i].addr, CHECK_DNS_PORT);
+		    nl_sock_accepts(s, IPPROTO_UDP, &c->cfg->addrs[i].addr, AGENT_DNS_PORT);
 		c->addrs[i].tcp |=
-		    nl_sock_accepts(s, IPPROTO_TCP, &c->cfg->addrs[i].addr, CHECK_DNS_PORT);
+		    nl_sock_accepts(s, IPPROTO_TCP, &c->cfg->addrs[i].addr, AGENT_DNS_PORT);
 	}
 }
 

@@ -110,3 +110,59 @@ void agent_sw_stop(struct agent *a)
 		a->sw[i] = NULL;
 	}
 }
+
+struct agent_listen {
+	const struct cfg *cfg;
+	const struct cfg_service *c;
+	uint8_t *seen; /* per address of c: 1 UDP, 2 TCP */
+};
+
+static void agent_listen_cb(const struct nl_sock *sk, void *data)
+{
+	struct agent_listen *l = data;
+
+	for (size_t i = 0; i < l->c->naddrs; i++) {
+		const struct nl_addr *addr = &l->cfg->addrs[l->c->first + i].addr;
+
+		if (nl_sock_accepts(sk, IPPROTO_UDP, addr, AGENT_DNS_PORT))
+			l->seen[i] |= 1;
+		if (nl_sock_accepts(sk, IPPROTO_TCP, addr, AGENT_DNS_PORT))
+			l->seen[i] |= 2;
+	}
+}
+
+bool agent_svc_listens(struct svc *s, void *data)
+{
+	static const char *const missing[] = {"udp, tcp", "tcp", "udp"};
+	struct agent *a = data;
+	uint8_t seen[CFG_MAX_ADDRS] = {0};
+	struct agent_listen l = {a->cfg, s->cfg, seen};
+	char buf[NL_ADDRSTRLEN];
+	bool all = true, changed = false;
+	int ret = nl_listeners(agent_listen_cb, &l);
+
+	/* the tables unreadable: the probe's word stands (--check-once says so) */
+	if (ret < 0) {
+		log_debug("%s: sockets not checked: %s", s->cfg->name, strerror(-ret));
+		return true;
+	}
+	for (size_t i = 0; i < s->cfg->naddrs && i < CFG_MAX_ADDRS; i++) {
+		size_t k = s->cfg->first + i;
+		bool deaf = seen[i] != 3;
+
+		all &= !deaf;
+		if (deaf == a->addrs[k].deaf)
+			continue;
+		a->addrs[k].deaf = deaf;
+		changed = true;
+		nl_addr_str(&a->cfg->addrs[k].addr, buf, sizeof(buf));
+		if (deaf)
+			log_warn("%s: not announcing %s: nothing listens on its port %u (%s)",
+				 s->cfg->name, buf, AGENT_DNS_PORT, missing[seen[i]]);
+		else
+			log_info("%s: %s is listened on now", s->cfg->name, buf);
+	}
+	if (changed)
+		agent_reconcile(a);
+	return all;
+}

@@ -36,7 +36,8 @@ static int agent_apply(struct agent *a, struct cfg *ncfg)
 			if (!strcmp(a->svcs[k]->cfg->name, c->name))
 				nsvcs[i] = a->svcs[k];
 		if (!nsvcs[i]) {
-			ret = svc_create(&nsvcs[i], a->loop, c, agent_svc_change, a);
+			ret = svc_create(&nsvcs[i], a->loop, c, agent_svc_change, agent_svc_listens,
+					 a);
 			fresh[i] = true;
 		} else if (!hc_params_equal(&nsvcs[i]->cfg->probe, &c->probe)) {
 			ret = svc_new_probe(nsvcs[i], c, &probes[i]);
@@ -91,6 +92,10 @@ static int agent_apply(struct agent *a, struct cfg *ncfg)
 	free(probes);
 	free(fresh);
 	a->planned = true;
+	/* an address added to a service that is up is announced only where something listens */
+	for (size_t i = 0; i < ncfg->nservices; i++)
+		if (nsvcs[i]->fsm.up)
+			nsvcs[i]->deaf = !agent_svc_listens(nsvcs[i], a);
 	agent_maint_check(a);
 	agent_reconcile(a);
 	return 0;

@@ -233,6 +233,19 @@ static void svc_quiet_why(struct svc *s, const struct hc_result *r)
 		 s->cfg->interval_ms);
 }
 
+/* Clients ask port 53 on the service addresses, not the address the probe asks: the agent
+ * announces only the addresses something listens on there (unbound without its interface
+ * lines would black-hole every client routed here). Asked of the kernel when a good probe
+ * would bring the service up, after the kernel reported a listener destroyed, and at each
+ * good probe while an address is held back; not at every probe. */
+static void svc_check_listeners(struct svc *s, const struct hc_result *r)
+{
+	bool rising = !s->fsm.up && s->fsm.good + 1 >= s->fsm.rise;
+
+	if (r->status == HC_OK && s->listens && (rising || s->lost || s->deaf))
+		s->deaf = !s->listens(s, s->data);
+}
+
 /* One probe's verdict, from either probe. After the kernel reported the resolver's
  * listening socket destroyed, a failed probe is the second, independent failure: the
  * service goes down at once, whatever `fall` says. */
@@ -248,6 +261,7 @@ static void svc_feed(struct svc *s, const struct hc_result *r)
 	else
 		log_debug("%s: probe failed: %s", s->cfg->name, r->why);
 
+	svc_check_listeners(s, r);
 	if (!ok && s->lost)
 		change = hc_fsm_down_now(&s->fsm);
 	else
@@ -321,7 +335,7 @@ void svc_reset(struct svc *s, bool up)
 }
 
 int svc_create(struct svc **out, struct loop *loop, const struct cfg_service *c, svc_change_cb cb,
-	       void *data)
+	       svc_listens_cb listens, void *data)
 {
 	static const loop_fd_cb readable[2] = {svc_readable, svc_confirm_readable};
 	static const loop_timer_cb timer[2] = {svc_timer, svc_confirm_timer};
@@ -333,6 +347,7 @@ int svc_create(struct svc **out, struct loop *loop, const struct cfg_service *c,
 	s->cfg = c;
 	s->loop = loop;
 	s->cb = cb;
+	s->listens = listens;
 	s->data = data;
 	svc_reset(s, false);
 	ret = hc_create(&s->probe[0].hc, &c->probe, svc_result, s);

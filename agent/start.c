@@ -90,7 +90,8 @@ static int agent_setup(struct agent *a)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < a->cfg->nservices; i++) {
-		ret = svc_create(&a->svcs[i], a->loop, &a->cfg->services[i], agent_svc_change, a);
+		ret = svc_create(&a->svcs[i], a->loop, &a->cfg->services[i], agent_svc_change,
+				 agent_svc_listens, a);
 		if (ret < 0) {
 			log_err("%s: cannot create the probe: %s", a->cfg->services[i].name,
 				strerror(-ret));

@@ -73,7 +73,7 @@ cost_present() {
 # cost_up NAME N S INTERVAL TIMEOUT: namespace, ifb, unbound, agent, all addresses up.
 # Sets COST_NS, COST_DIR, COST_PID.
 cost_up() {
-	local name=$1 n=$2 probe_rr
+	local name=$1 n=$2 probe_rr listen
 	COST_PID=
 	COST_NS=${BENCH_PREFIX}cost-$name
 	COST_DIR=$BENCH_OUT/cost/$name
@@ -83,7 +83,10 @@ cost_up() {
 	ip -n "$COST_NS" link add anycast0 type ifb && ip -n "$COST_NS" link set anycast0 up || return 1
 	# the probe record of etc/unbound.conf, which the shipped `query` may ask for
 	mapfile -t probe_rr < <(sed -nE 's/^[[:space:]]*(local-(zone|data):.*)$/\1/p' "$REPO/etc/unbound.conf")
-	ub_write_conf "$COST_DIR" "${probe_rr[@]}"
+	# and it listens on every service address, as etc/unbound.conf shows: the agent announces
+	# no address nothing listens on
+	mapfile -t listen < <(cost_addrs "$n" | sed -E 's#^#interface: #; s#/[0-9]+$##')
+	ub_write_conf "$COST_DIR" "${probe_rr[@]}" "${listen[@]}"
 	ub_start "$COST_NS" "$COST_DIR" || {
 		bn_log "cost $name: unbound does not answer (see $COST_DIR/unbound.log)"
 		return 1

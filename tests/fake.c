@@ -331,10 +331,19 @@ int nl_event_read(struct nl *nl, nl_event_cb cb, void *data)
 	return overrun ? -ENOBUFS : 0;
 }
 
+/* A resolver listening on both wildcards, port 53, UDP and TCP; nothing when deaf. */
 int nl_listeners(nl_sock_cb cb, void *data)
 {
-	(void)cb;
-	(void)data;
+	static const int protos[] = {IPPROTO_UDP, IPPROTO_TCP};
+
+	for (size_t i = 0; i < 2 && !fr.deaf; i++) {
+		struct nl_sock v4 = {.family = AF_INET, .proto = protos[i], .port = 53};
+		struct nl_sock v6 = {
+		    .family = AF_INET6, .proto = protos[i], .port = 53, .v6only = true};
+
+		cb(&v4, data);
+		cb(&v6, data);
+	}
 	return 0;
 }
 

@@ -51,6 +51,7 @@ struct fake_resolver_state {
 	enum fake_resolver mode;
 	unsigned probes;
 	int create_err; /* hc_create() fails with it, 0 for none */
+	bool deaf;	/* nl_listeners() reports nothing: no resolver listens on port 53 */
 };
 
 extern struct fake_resolver_state fr;

@@ -485,20 +485,32 @@ tap_check "(15) check-once, vtysh hangs (its child too): WARNING within 6 s ($((
 	eval "[ $st = 1 ] && [ $((t1 - t0)) -lt 6000000 ] && one_line_matching '$T/check.out' '^ANYCAST WARNING .*FRR: .*timed out'"
 ns_sleeps() { ip netns pids "$NS" | xargs -r ps -o comm= -p | grep -qx sleep; }
 tap_check "(15) ... and left nothing of it running (its process group was killed)" not ns_sleeps
-# an announced address nothing listens on black-holes its clients: CRITICAL
+# an address nothing listens on would black-hole its clients: the agent does not announce
+# it (the others stay), and says why
 A4DEAF=10.53.0.60/32
+mark=$(file_size "$LOG")
 write_agent_conf "$CONF" "$A4, $A6, $A4DEAF"
 kill -HUP "$AGENT_PID"
-wait_for "$T_CHANGE" addrs_present "$A4DEAF"
+tap_check "(15) reload adds $A4DEAF, which unbound does not listen on: the log says it is held back" \
+	wait_for "$T_CHANGE" log_has "$LOG" "$mark" "not announcing ${A4DEAF//./\\.}: nothing listens on its port 53 \\(udp, tcp\\)"
+tap_check "(15) ... it stays off $IF for 1 s, the others stay on" \
+	hold_for 1 eval "addrs_absent $A4DEAF && addrs_present $A4 $A6"
 st=0
 run_agent "$T/check.out" -c "$CONF" --check-once || st=$?
-tap_check "(15) check-once, unbound not listening on $A4DEAF: CRITICAL naming it" \
-	eval "[ $st = 2 ] && one_line_matching '$T/check.out' 'CRITICAL .*nothing listens on $A4DEAF port 53 \(udp, tcp\): announced and black-holing'"
+tap_check "(15) check-once: WARNING naming it" \
+	eval "[ $st = 1 ] && one_line_matching '$T/check.out' 'WARNING .*nothing listens on $A4DEAF port 53 \(udp, tcp\)'"
 write_agent_conf "$CONF" "$A4, $A6"
 kill -HUP "$AGENT_PID"
-wait_for "$T_CHANGE" addrs_absent "$A4DEAF"
 # the agent gone, its addresses left: nothing watches them
 bg_kill "$AGENT_PID" KILL
+# and an address announced by someone else where nothing listens: CRITICAL
+ip -n "$NS" addr add "$A4DEAF" dev "$IF"
+write_agent_conf "$T/deaf.conf" "$A4, $A6, $A4DEAF"
+st=0
+run_agent "$T/check.out" -c "$T/deaf.conf" --check-once || st=$?
+tap_check "(15) check-once, $A4DEAF on $IF where nothing listens: CRITICAL naming it" \
+	eval "[ $st = 2 ] && grep -qE 'CRITICAL .*nothing listens on $A4DEAF port 53 \(udp, tcp\): announced and black-holing' '$T/check.out'"
+ip -n "$NS" addr del "$A4DEAF" dev "$IF"
 st=0
 run_agent "$T/check.out" -c "$CONF" --check-once || st=$?
 tap_check "(15) check-once, agent killed, addresses left: WARNING 'agent not running'" \

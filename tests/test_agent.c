@@ -554,6 +554,32 @@ static void test_listener_lost(void **state)
 	assert_false(e->a->svcs[0]->lost);
 }
 
+/* Nothing listens on the service addresses' port 53 (unbound answers on its probe address
+ * only): the service is up, its addresses are held back. Once something listens, they come
+ * at the next good probe. While announced, the probes alone do not ask the kernel; a
+ * listener destroyed and not back takes them away at the next good probe. */
+static void test_not_announced_where_nothing_listens(void **state)
+{
+	struct env *e = *state;
+
+	fr.deaf = true;
+	e->a = new_agent(e);
+	assert_int_equal(agent_start(e->a), 0);
+	assert_false(run_until(e, both_on, 300));
+	assert_true(e->a->svcs[0]->fsm.up);
+	assert_true(e->a->addrs[0].deaf && e->a->addrs[1].deaf);
+	assert_true(both_off(e));
+	fr.deaf = false;
+	assert_true(run_until(e, both_on, 300));
+	assert_false(e->a->addrs[0].deaf || e->a->addrs[1].deaf);
+
+	fr.deaf = true;
+	assert_false(run_until(e, both_off, 150));
+	assert_true(fk_sock_gone(IPPROTO_TCP, "0.0.0.0", 53));
+	assert_true(run_until(e, both_off, 300));
+	assert_true(e->a->svcs[0]->fsm.up);
+}
+
 /* A kernel without the reports: the agent says so and probes as before. */
 static void test_no_socket_reports(void **state)
 {
@@ -669,6 +695,7 @@ int main(void)
 	    T(test_hang_confirmed_in_parallel),
 	    T(test_confirm_that_cannot_start),
 	    T(test_listener_lost),
+	    T(test_not_announced_where_nothing_listens),
 	    T(test_no_socket_reports),
 	    T(test_second_agent_refused),
 	    T(test_state_file),

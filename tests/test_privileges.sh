@@ -90,7 +90,7 @@ if ! getent passwd "$USER_NAME" >/dev/null; then
 fi
 
 install -d -m 0755 -o "$USER_NAME" -g "$USER_NAME" "$RUN"
-host_setup "$NS" "$IF" "$T/ub"
+host_setup "$NS" "$IF" "$T/ub" "interface: ${A4%/*}" "interface: ${A6%/*}"
 
 # write_conf WITHDRAW_ON_EXIT DRAIN_MS
 write_conf() {
