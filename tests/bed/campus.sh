@@ -363,14 +363,17 @@ servfail_on() {
 		>"$dir/servfail.zone" &&
 		ub_control "$ns" "$dir" list_local_data | tr '\t' ' ' |
 		awk -v n="$CP_PROBE_NAME" '$1 == n' >"$dir/servfail.data" &&
-		${CP_SERVFAIL_MARK:-:} &&
 		ub_control "$ns" "$dir" local_data_remove "$CP_PROBE_NAME" >/dev/null &&
+		${CP_SERVFAIL_MARK:-:} &&
 		ub_control "$ns" "$dir" local_zone "$CP_PROBE_NAME" transparent >/dev/null &&
 		ub_control "$ns" "$dir" forward_add "$CP_PROBE_NAME" 127.0.0.1@9 >/dev/null
 }
 
 # servfail_off H: puts back what servfail_on saved. Both run the command in
-# CP_SERVFAIL_MARK (if set) at the moment the answer changes: the benchmark's clock.
+# CP_SERVFAIL_MARK (if set) at the moment the answer changes: the benchmark's clock. That is
+# when the command that changes it returns (the probe name loses its record: NXDOMAIN, then
+# SERVFAIL), not before it starts: unbound-control takes 40-50 ms here to start and connect,
+# which the clock counted until 2026-11-30.
 servfail_off() {
 	local hs ns dir zt rr
 	hs=$(_cp_host "$1") || return 1
