@@ -27,7 +27,7 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 CPPFLAGS += -I. -D_GNU_SOURCE -DAA_VERSION='"$(VERSION)"'
-LIBS    := -lunbound -lmnl -linih -ljson-c -lsystemd
+LIBS    := -lunbound -lmnl -linih -ljson-c -lsystemd -lm
 
 ifeq ($(V),1)
 Q :=
@@ -67,7 +67,7 @@ $(B)/%.o: %.c
 MODTESTS := $(B)/tests/test_netlink $(B)/tests/test_netlink_ns $(B)/tests/test_health \
 	    $(B)/tests/test_loop $(B)/tests/test_frr $(B)/tests/test_agent
 AGENTOBJS := $(filter-out $(B)/agent/main.o,$(patsubst %.c,$(B)/%.o,$(wildcard agent/*.c)))
-$(B)/tests/test_agent: tests/fake.c tests/fake.h $(AGENTOBJS) $(B)/health/fsm.o \
+$(B)/tests/test_agent: tests/fake.c tests/fake.h $(AGENTOBJS) $(B)/health/fsm.o $(B)/health/damp.o \
 	$(B)/health/names.o $(B)/netlink/nl_msg.o
 $(B)/tests/test_netlink $(B)/tests/test_netlink_ns: $(NLOBJS)
 $(B)/tests/test_health: $(HCOBJS)

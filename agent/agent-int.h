@@ -19,6 +19,8 @@
 struct svc;
 
 /* The service's verdict changed (r: the probe that decided it). */
+/* The verdict changed (r: the probe that changed it), or, with r NULL, a damping suppression
+ * ended: what the service deserves changed either way. */
 typedef void (*svc_change_cb)(struct svc *s, const struct hc_result *r, void *data);
 /* Looks whether clients' port 53 on each address of s is listened on (UDP and TCP) and
  * holds back the addresses where it is not; false when one is held back. */
@@ -38,6 +40,8 @@ struct svc {
 		bool silence_check; /* [0]: the timer is at start + retry_ms, not the deadline */
 	} probe[2];
 	struct hc_fsm fsm;
+	struct hc_damp damp;
+	struct loop_watch *damp_timer; /* at the end of a suppression */
 	bool lost; /* the kernel destroyed the resolver's listener; no probe answered since */
 	bool deaf; /* an address of it is held back: nothing listens there */
 	uint64_t since_us;  /* of the last transition, or of the start */

@@ -113,7 +113,7 @@ static int agent_read_addrs(struct agent *a)
 
 static bool agent_svc_wanted(const struct agent *a, const struct svc *s)
 {
-	return s->fsm.up && !a->maintenance && !a->stopping;
+	return s->fsm.up && !s->damp.suppressed && !a->maintenance && !a->stopping;
 }
 
 /* Where address i should be: on the interface while its service deserves it and something
@@ -192,6 +192,13 @@ void agent_publish(struct agent *a)
 		o->rtt_us = s->last.rtt_us;
 		snprintf(o->last, sizeof(o->last), "%s",
 			 s->last.status == HC_OK ? "ok" : s->last.why);
+		o->damped = s->damp.suppressed;
+		if (o->damped) {
+			uint64_t now = loop_now_us(), at = hc_damp_reuse_at(&s->damp);
+
+			o->damped_until = (int64_t)time(NULL) +
+					  (int64_t)((at > now ? at - now : 0) / 1000000u) + 1;
+		}
 	}
 	for (size_t i = 0; i < a->cfg->naddrs + a->norphans; i++) {
 		bool orphan = i >= a->cfg->naddrs;
@@ -350,13 +357,17 @@ void agent_svc_change(struct svc *s, const struct hc_result *r, void *data)
 	int n = agent_reconcile(a);
 	double ms = (double)(loop_now_us() - t0) / 1000.0;
 
+	if (!r) /* a damping suppression ended; service.c said so */
+		return;
 	if (s->fsm.up)
 		log_info("%s: UP after %u good probe%s (%llu ms)%s; announced %d address%s in "
 			 "%.1f ms",
 			 s->cfg->name, s->fsm.rise, s->fsm.rise == 1 ? "" : "s",
 			 (unsigned long long)(r->rtt_us / 1000u),
-			 a->maintenance ? ", not announced: in maintenance" : "", n,
-			 n == 1 ? "" : "es", ms);
+			 a->maintenance	      ? ", not announced: in maintenance"
+			 : s->damp.suppressed ? ", not announced: damped (flapping)"
+					      : "",
+			 n, n == 1 ? "" : "es", ms);
 	else if (s->lost)
 		log_warn("%s: DOWN after the kernel reported the resolver's socket destroyed and "
 			 "a probe failed: %s; withdrew %d address%s in %.1f ms",

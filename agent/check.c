@@ -216,6 +216,13 @@ static void check_agent(struct check *c, const char *state_dir)
 		TEXT(c, "agent (pid %ld) state unreadable (%s); ", pid, strerror(-ret));
 		check_raise(c, CHECK_WARNING);
 	}
+	for (size_t i = 0; ret == 0 && i < st.nsvcs; i++) {
+		if (!st.svcs[i].damped)
+			continue;
+		TEXT(c, "%s damped (flapping): withdrawn until it is stable, about %lld s more; ",
+		     st.svcs[i].name, (long long)(st.svcs[i].damped_until - time(NULL)));
+		check_raise(c, CHECK_WARNING);
+	}
 	if (ret == 0)
 		state_free(&st);
 }

@@ -9,7 +9,7 @@
 
 #include "agent/config.h"
 
-#define CFG_NKEYS 19
+#define CFG_NKEYS 20
 
 struct cfg_key;
 struct cfg_parser;

@@ -58,6 +58,11 @@ static const struct cfg_key cfg_keys[] = {
     {.name = "fall", SERVICE(fall), .parse = cfg_p_uint, .min = 1, .max = 1000, .def = "2"},
     {.name = "retry_ms", SERVICE(retry_ms), .parse = cfg_p_uint, .max = 60000, .def = "10"},
     {.name = "transport", SERVICE(probe.tcp), .parse = cfg_p_transport, .def = "tcp"},
+    {.name = "damping_half_life_ms",
+     SERVICE(damp_half_life_ms),
+     .parse = cfg_p_uint,
+     .max = 3600000,
+     .def = "0"},
 };
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))

@@ -33,7 +33,8 @@ struct cfg_service {
 	size_t first, naddrs; /* cfg->addrs[first] .. cfg->addrs[first + naddrs - 1] */
 	struct hc_params probe;
 	unsigned interval_ms, rise, fall;
-	unsigned retry_ms; /* a failure while announced is confirmed this soon */
+	unsigned retry_ms;	    /* a failure while announced is confirmed this soon */
+	unsigned damp_half_life_ms; /* flap damping (health/damp.c); 0: off */
 };
 
 struct cfg {

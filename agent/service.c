@@ -24,13 +24,18 @@ static void svc_sync_fd(struct svc *s, struct svc_probe *p)
 		log_err("%s: cannot watch the probe: %s", s->cfg->name, strerror(-ret));
 }
 
-static void svc_arm(struct svc *s, struct svc_probe *p, uint64_t at_us)
+static void svc_arm_at(struct loop_watch *t, struct svc *s, uint64_t at_us)
 {
-	int ret = loop_timer_arm(p->timer, at_us);
+	int ret = loop_timer_arm(t, at_us);
 
 	/* timerfd_settime on our own timerfd fails only on a bug; say so, loudly. */
 	if (ret < 0)
-		log_err("%s: cannot arm the probe timer: %s", s->cfg->name, strerror(-ret));
+		log_err("%s: cannot arm a timer: %s", s->cfg->name, strerror(-ret));
+}
+
+static void svc_arm(struct svc *s, struct svc_probe *p, uint64_t at_us)
+{
+	svc_arm_at(p->timer, s, at_us);
 }
 
 static uint64_t svc_deadline(const struct svc *s, const struct svc_probe *p)
@@ -246,6 +251,34 @@ static void svc_check_listeners(struct svc *s, const struct hc_result *r)
 		s->deaf = !s->listens(s, s->data);
 }
 
+/* A withdrawal feeds the damping (off unless damping_half_life_ms is set). */
+static void svc_damp_flap(struct svc *s)
+{
+	uint64_t now = loop_now_us();
+
+	if (hc_damp_flap(&s->damp, now))
+		log_warn("%s: flapping (%u transitions so far): damped, kept withdrawn until it "
+			 "has been stable for about %.1f s",
+			 s->cfg->name, s->transitions,
+			 (double)(hc_damp_reuse_at(&s->damp) - now) / 1e6);
+	if (s->damp.suppressed)
+		svc_arm_at(s->damp_timer, s, hc_damp_reuse_at(&s->damp));
+}
+
+static void svc_damp_timer(void *data)
+{
+	struct svc *s = data;
+
+	if (!hc_damp_update(&s->damp, loop_now_us())) {
+		if (s->damp.suppressed) /* it flapped again meanwhile */
+			svc_arm_at(s->damp_timer, s, hc_damp_reuse_at(&s->damp));
+		return;
+	}
+	log_info("%s: no longer damped%s", s->cfg->name,
+		 s->fsm.up ? ": announcing" : ", and announced once it is up");
+	s->cb(s, NULL, s->data);
+}
+
 /* One probe's verdict, from either probe. After the kernel reported the resolver's
  * listening socket destroyed, a failed probe is the second, independent failure: the
  * service goes down at once, whatever `fall` says. */
@@ -271,6 +304,8 @@ static void svc_feed(struct svc *s, const struct hc_result *r)
 	if (change != HC_SAME) {
 		svc_mark(s);
 		s->transitions++;
+		if (change == HC_WENT_DOWN)
+			svc_damp_flap(s);
 		s->cb(s, r, s->data);
 	} else {
 		svc_quiet_why(s, r);
@@ -350,7 +385,10 @@ int svc_create(struct svc **out, struct loop *loop, const struct cfg_service *c,
 	s->listens = listens;
 	s->data = data;
 	svc_reset(s, false);
+	hc_damp_init(&s->damp, c->damp_half_life_ms);
 	ret = hc_create(&s->probe[0].hc, &c->probe, svc_result, s);
+	if (ret == 0)
+		ret = loop_timer_add(loop, svc_damp_timer, s, &s->damp_timer);
 	for (size_t i = 0; i < 2 && ret == 0; i++) {
 		ret = loop_watch_add(loop, s->probe[i].hc ? hc_fd(s->probe[i].hc) : -1, EPOLLIN,
 				     readable[i], s, &s->probe[i].fd_watch);
@@ -377,6 +415,12 @@ void svc_commit(struct svc *s, const struct cfg_service *c, struct hc *probe)
 	s->cfg = c;
 	s->fsm.rise = c->rise;
 	s->fsm.fall = c->fall;
+	/* the penalty so far stands; with damping turned off, a suppression ends now */
+	s->damp.half_life_ms = c->damp_half_life_ms;
+	if (!c->damp_half_life_ms && s->damp.suppressed) {
+		hc_damp_init(&s->damp, 0);
+		loop_timer_arm(s->damp_timer, 0); /* the reload's reconcile announces */
+	}
 	if (!probe)
 		return;
 	hc_destroy(p->hc);
@@ -395,6 +439,7 @@ void svc_destroy(struct svc *s)
 {
 	if (!s)
 		return;
+	loop_watch_remove(s->damp_timer);
 	for (size_t i = 0; i < 2; i++) {
 		loop_watch_remove(s->probe[i].fd_watch);
 		loop_watch_remove(s->probe[i].timer);

@@ -52,6 +52,8 @@ int state_write(const char *dir, const struct state *st)
 		fprintf(f, "service %s %d %lld %u %d %llu %s\n", s->name, s->up,
 			(long long)s->since, s->transitions, s->probed,
 			(unsigned long long)s->rtt_us, s->last[0] ? s->last : "-");
+		if (s->damped)
+			fprintf(f, "damped %s %lld\n", s->name, (long long)s->damped_until);
 	}
 	for (size_t i = 0; i < st->nplaced; i++)
 		fprintf(f, "placed %s %u %s\n", nl_addr_str(&st->placed[i].addr, buf, sizeof(buf)),
@@ -158,6 +160,16 @@ static int state_line(struct state *st, char *line)
 		s->probed = v[3];
 		s->rtt_us = (uint64_t)v[4];
 		snprintf(s->last, sizeof(s->last), "%s", strcmp(f[7], "-") ? f[7] : "");
+		return 0;
+	}
+	if (!strcmp(f[0], "damped")) {
+		if (!f[1] || !state_num(f[2], LLONG_MIN, LLONG_MAX, v))
+			return -EBADMSG;
+		for (size_t i = 0; i < st->nsvcs; i++)
+			if (!strcmp(st->svcs[i].name, f[1])) {
+				st->svcs[i].damped = true;
+				st->svcs[i].damped_until = v[0];
+			}
 		return 0;
 	}
 	if (!strcmp(f[0], "placed")) {

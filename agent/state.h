@@ -27,6 +27,9 @@ struct state_svc {
 	bool probed;	 /* last and rtt_us are valid */
 	uint64_t rtt_us; /* of the last probe */
 	char last[96];	 /* "ok", or why the last probe failed */
+	bool damped;	 /* flapping: kept withdrawn ("damped" line) */
+	int64_t
+	    damped_until; /* CLOCK_REALTIME seconds, as the penalty decays if it flaps no more */
 };
 
 struct state_addr {

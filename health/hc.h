@@ -99,4 +99,29 @@ enum hc_change hc_fsm_feed(struct hc_fsm *f, bool ok);
 /* A failure that settles it (the kernel confirmed what the probe saw): down at once. */
 enum hc_change hc_fsm_down_now(struct hc_fsm *f);
 
+/* Flap damping, RFC 2439's way: each withdrawal adds HC_DAMP_PENALTY, which halves every
+ * half-life; above HC_DAMP_SUPPRESS the service stays out until the penalty has decayed
+ * below HC_DAMP_REUSE. One failure never suppresses (normal recovery is not slowed), a
+ * second within about a half-life does; HC_DAMP_MAX bounds how long a service that flapped
+ * for hours stays out once stable: log2(MAX / REUSE) = 2.4 half-lives. */
+#define HC_DAMP_PENALTY	 1000.0
+#define HC_DAMP_SUPPRESS 1500.0
+#define HC_DAMP_REUSE	 750.0
+#define HC_DAMP_MAX	 4000.0
+
+struct hc_damp {
+	unsigned half_life_ms; /* 0: off */
+	double penalty;	       /* as of at_us */
+	uint64_t at_us;	       /* CLOCK_MONOTONIC */
+	bool suppressed;
+};
+
+void hc_damp_init(struct hc_damp *d, unsigned half_life_ms);
+/* A withdrawal at now_us; true when it starts a suppression. */
+bool hc_damp_flap(struct hc_damp *d, uint64_t now_us);
+/* The penalty decayed to now_us; true when that ends a suppression. */
+bool hc_damp_update(struct hc_damp *d, uint64_t now_us);
+/* While suppressed: when the penalty will have decayed below HC_DAMP_REUSE. */
+uint64_t hc_damp_reuse_at(const struct hc_damp *d);
+
 #endif

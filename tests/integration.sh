@@ -736,6 +736,35 @@ mon_stop "$mon" "$NS" "$T/mon.ubreload"
 tap_check "(23) unbound-control reload: no address event" test -z "$(mon_events "$T/mon.ubreload")"
 tap_check "(23) ... and unbound answers after it" ub_ok
 
+# ------------------------ (24) flap damping: unbound crashing and restarting every ~1.5 s
+
+# Half-life 2 s: one crash is withdrawn and comes back after `rise` probes as always; a
+# second within about 2 s keeps the addresses off until the crashes stop and the penalty
+# decays (RFC 2439's arithmetic, health/damp.c).
+write_agent_conf "$CONF" "$A4, $A6" "damping_half_life_ms = 2000"
+agent_ensure "(24) damping"
+kill -s HUP "$AGENT_PID"
+up
+mark=$(file_size "$LOG")
+mon_start mon "$NS" "$T/mon.flap"
+end=$(($(_now_us) + 12000000))
+crashes=0
+while [ "$(_now_us)" -lt "$end" ]; do
+	ub_stop "$T"
+	crashes=$((crashes + 1))
+	ub_start "$NS" "$T" # returns once it answers
+	sleep 1.2
+done
+mon_stop "$mon" "$NS" "$T/mon.flap"
+moves=$(mon_events "$T/mon.flap" | grep -cF " $A4 ")
+tap_check "(24) $crashes crashes in 12 s: $A4 moved at most 3 times ($moves)" test "$moves" -le 3
+tap_check "(24) ... the log says the service is damped" log_has "$LOG" "$mark" "flapping .*damped"
+tap_check "(24) ... once unbound stays up, both addresses come back" \
+	wait_for 15 addrs_present "${ADDRS[@]}"
+tap_check "(24) ... and the log says so" log_has "$LOG" "$mark" "no longer damped"
+write_agent_conf "$CONF" "$A4, $A6"
+kill -s HUP "$AGENT_PID"
+
 # ------------------------------------------------------------------------ sanitizer reports
 
 if [ "${AA_ASAN:-0}" = 1 ]; then

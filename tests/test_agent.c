@@ -580,6 +580,48 @@ static void test_not_announced_where_nothing_listens(void **state)
 	assert_true(e->a->svcs[0]->fsm.up);
 }
 
+/* Flap damping (damping_half_life_ms set): one withdrawal comes back after `rise` probes as
+ * always; a second soon after keeps the addresses off although the resolver is healthy
+ * again, the state file says so, and they return once the penalty has decayed (300 ms
+ * half-life: 1000 * 2^(-t / 300) + 1000 for a second flap t ~ 50 ms later is ~1890, below
+ * 750 some 400 ms later). */
+static void test_flapping_damped(void **state)
+{
+	struct env *e = *state;
+	struct state st;
+	unsigned line;
+	uint64_t t0;
+	FILE *f = fopen(e->conf, "a");
+
+	assert_non_null(f);
+	fputs("damping_half_life_ms = 300\n", f);
+	fclose(f);
+	start_up(e);
+	fr.mode = FR_SERVFAIL;
+	assert_true(run_until(e, both_off, 500));
+	fr.mode = FR_OK;
+	assert_true(run_until(e, both_on, 500));
+	assert_false(e->a->svcs[0]->damp.suppressed);
+	fr.mode = FR_SERVFAIL;
+	assert_true(run_until(e, both_off, 500));
+	assert_true(e->a->svcs[0]->damp.suppressed);
+	fr.mode = FR_OK;
+	t0 = loop_now_us();
+	/* up after rise 2 at interval 10, but held back */
+	assert_false(run_until(e, both_on, 150));
+	assert_true(e->a->svcs[0]->fsm.up);
+	assert_int_equal(state_read(e->dir, &st, &line), 0);
+	assert_int_equal(st.nsvcs, 1);
+	assert_true(st.svcs[0].damped);
+	state_free(&st);
+	assert_true(run_until(e, both_on, 2000));
+	assert_in_range((loop_now_us() - t0) / 1000, 150, 1000);
+	assert_false(e->a->svcs[0]->damp.suppressed);
+	assert_int_equal(state_read(e->dir, &st, &line), 0);
+	assert_false(st.svcs[0].damped);
+	state_free(&st);
+}
+
 /* A kernel without the reports: the agent says so and probes as before. */
 static void test_no_socket_reports(void **state)
 {
@@ -696,6 +738,7 @@ int main(void)
 	    T(test_confirm_that_cannot_start),
 	    T(test_listener_lost),
 	    T(test_not_announced_where_nothing_listens),
+	    T(test_flapping_damped),
 	    T(test_no_socket_reports),
 	    T(test_second_agent_refused),
 	    T(test_state_file),

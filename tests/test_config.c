@@ -41,6 +41,7 @@ static const char *good_text = "; a full file\n"
 			       "fall = 1\n"
 			       "transport = udp\n"
 			       "retry_ms = 0\n"
+			       "damping_half_life_ms = 2000\n"
 			       "[service second]\n"
 			       "  addresses = 10.53.0.54 ; indented: a key, not a continuation\n"
 			       "  query = example.org.\n"
@@ -144,6 +145,7 @@ static void test_good(void **state)
 	assert_int_equal(s->fall, 1);
 	assert_false(s->probe.tcp);
 	assert_int_equal(s->retry_ms, 0);
+	assert_int_equal(s->damp_half_life_ms, 2000);
 	s = find(cfg, "second");
 	assert_non_null(s);
 	assert_int_equal(s->naddrs, 2);
@@ -192,6 +194,7 @@ static void test_defaults(void **state)
 	assert_int_equal(s->fall, 2);
 	assert_true(s->probe.tcp);
 	assert_int_equal(s->retry_ms, 10);
+	assert_int_equal(s->damp_half_life_ms, 0);
 	cfg_free(cfg);
 }
 
@@ -246,6 +249,10 @@ static void test_numbers(void **state)
 	expect_service_error("retry_ms = 60001",
 			     "t.conf:4: retry_ms = 60001: expected a whole number from 0 to 60000");
 	expect_service_error("transport = sctp", "t.conf:4: transport 'sctp': expected udp or tcp");
+	expect_service_error(
+	    "damping_half_life_ms = 3600001",
+	    "t.conf:4: damping_half_life_ms = 3600001: expected a whole number from 0 "
+	    "to 3600000");
 	expect_service_error("fall = 1001",
 			     "t.conf:4: fall = 1001: expected a whole number from 1 to 1000");
 }

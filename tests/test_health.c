@@ -92,6 +92,46 @@ static void test_fsm_saturates(void **state)
 
 /* ---- name tables ---- */
 
+/* RFC 2439's arithmetic: one withdrawal never suppresses, a second within about a half-life
+ * does, the penalty halves every half-life and is capped, and suppression ends below reuse. */
+static void test_damp(void **state)
+{
+	struct hc_damp d;
+	const uint64_t s = 1000000; /* a second, in us */
+
+	(void)state;
+	hc_damp_init(&d, 0);
+	for (int i = 0; i < 10; i++)
+		assert_false(hc_damp_flap(&d, s + (uint64_t)i));
+	assert_false(d.suppressed);
+
+	hc_damp_init(&d, 10000);
+	assert_false(hc_damp_flap(&d, 100 * s));
+	assert_false(d.suppressed);
+	/* a second withdrawal 12 s later: 1000 * 2^-1.2 + 1000 = 1435, not above 1500 */
+	assert_false(hc_damp_flap(&d, 112 * s));
+	assert_false(d.suppressed);
+	/* 1.5 s later: 1435 * 2^-0.15 + 1000 = 2293: suppressed */
+	assert_true(hc_damp_flap(&d, 113 * s + s / 2));
+	assert_true(d.suppressed);
+	assert_in_range((uint64_t)d.penalty, 2290, 2295);
+	/* below 750 after 10 s * log2(2293 / 750) = 16.1 s */
+	assert_in_range(hc_damp_reuse_at(&d), 129 * s + s / 2, 129 * s + s / 2 + s / 5);
+	assert_false(hc_damp_update(&d, 129 * s));
+	assert_true(d.suppressed);
+	assert_true(hc_damp_update(&d, hc_damp_reuse_at(&d)));
+	assert_false(d.suppressed);
+	assert_false(hc_damp_update(&d, 200 * s)); /* ended already */
+
+	/* flapping for long: capped, so it is back 10 s * log2(4000 / 750) = 24.2 s after */
+	hc_damp_init(&d, 10000);
+	for (int i = 0; i < 100; i++)
+		hc_damp_flap(&d, 1000 * s + (uint64_t)i * s / 10);
+	assert_true(d.suppressed);
+	assert_in_range((uint64_t)d.penalty, 3999, 4000);
+	assert_in_range(hc_damp_reuse_at(&d) - (1000 * s + 99 * s / 10), 24 * s, 25 * s);
+}
+
 static void test_rcode_names(void **state)
 {
 	static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
@@ -834,6 +874,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fsm),
 	    cmocka_unit_test(test_fsm_saturates),
+	    cmocka_unit_test(test_damp),
 	    cmocka_unit_test(test_rcode_names),
 	    cmocka_unit_test(test_qtype_names),
 	    cmocka_unit_test(test_hc_without_resolver),
