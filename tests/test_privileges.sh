@@ -199,8 +199,11 @@ with open(log, "a", buffering=1) as f:
                     out = subprocess.run(["ip", "-n", ns, "-o"] + cmd,
                                          capture_output=True, text=True).stdout
                     snap += "".join("%s %s\n" % (tag, l) for l in out.splitlines())
-                with open(os.path.join(snapdir, "ready.%d" % n), "w") as g:
+                # renamed into place: the test waits for the file, never reads half of it
+                path = os.path.join(snapdir, "ready.%d" % n)
+                with open(path + ".tmp", "w") as g:
                     g.write(snap)
+                os.rename(path + ".tmp", path)
                 f.write("# snapshot ready.%d\n" % n)
 EOF
 bg_start NOTIFY_PID "$T/notify.out" python3 "$T/notify.py" "$T/notify/sock" "$NOTIFY_LOG" \
@@ -215,8 +218,11 @@ status_before_ready() {
 	awk -v n="$1" '/^STATUS=/ { s = $0 } $0 == "READY=1" && ++r == n { print s; exit }' \
 		"$NOTIFY_LOG"
 }
-snap_has() { grep -qE -- "$2" "$T/ready.$1" 2>/dev/null; }
-snap_lacks() { [ -f "$T/ready.$1" ] && ! grep -qE -- "$2" "$T/ready.$1"; }
+# The Nth READY=1's snapshot: the listener logs READY=1 first and takes the snapshot after
+# (several `ip` runs, slow on a busy machine), so wait for it.
+snap_wait() { wait_for 10 test -f "$T/ready.$1"; }
+snap_has() { snap_wait "$1" && grep -qE -- "$2" "$T/ready.$1" 2>/dev/null; }
+snap_lacks() { snap_wait "$1" && ! grep -qE -- "$2" "$T/ready.$1"; }
 
 # ---------------------------------------- (1) without CAP_NET_ADMIN: exit 1, nothing changed
 
