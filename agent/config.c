@@ -62,7 +62,7 @@ static const struct cfg_key cfg_keys[] = {
      SERVICE(damp_half_life_ms),
      .parse = cfg_p_uint,
      .max = 3600000,
-     .def = "0"},
+     .def = "2000"},
 };
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))

@@ -45,7 +45,7 @@ static const char *conf_text(struct env *e, const char *addrs, const char *extra
 		 "[agent]\ninterface = anycast0\nmaintenance_file = %s/maint\ndrain_ms = 40\n"
 		 "frr_check = no\nlog_level = error\n%s\n"
 		 "[service r]\naddresses = %s\nquery = probe.test.\ninterval_ms = 10\n"
-		 "timeout_ms = 10\nrise = 2\nfall = 2\nretry_ms = 0\n",
+		 "timeout_ms = 10\nrise = 2\nfall = 2\nretry_ms = 0\ndamping_half_life_ms = 0\n",
 		 e->dir, extra ? extra : "", addrs);
 	return text;
 }
@@ -477,7 +477,7 @@ static void write_conf_timing(struct env *e, unsigned interval, unsigned timeout
 		"[agent]\ninterface = anycast0\nmaintenance_file = %s/maint\ndrain_ms = 0\n"
 		"frr_check = no\nlog_level = error\n\n"
 		"[service r]\naddresses = " A4 ", " A6 "\nquery = probe.test.\ninterval_ms = %u\n"
-		"timeout_ms = %u\nrise = 1\nfall = %u\nretry_ms = %u\n",
+		"timeout_ms = %u\nrise = 1\nfall = %u\nretry_ms = %u\ndamping_half_life_ms = 0\n",
 		e->dir, interval, timeout, fall, retry);
 	fclose(f);
 }
@@ -591,10 +591,16 @@ static void test_flapping_damped(void **state)
 	struct state st;
 	unsigned line;
 	uint64_t t0;
-	FILE *f = fopen(e->conf, "a");
+	char text[1024], *p;
+	FILE *f = fopen(e->conf, "w");
 
+	/* the tests' configuration turns damping off (its last line): this one turns it on */
+	snprintf(text, sizeof(text), "%s", conf_text(e, A4 ", " A6, NULL));
+	p = strstr(text, "damping_half_life_ms = 0\n");
+	assert_non_null(p);
+	snprintf(p, sizeof(text) - (size_t)(p - text), "damping_half_life_ms = 300\n");
 	assert_non_null(f);
-	fputs("damping_half_life_ms = 300\n", f);
+	fputs(text, f);
 	fclose(f);
 	start_up(e);
 	fr.mode = FR_SERVFAIL;

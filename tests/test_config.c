@@ -194,7 +194,7 @@ static void test_defaults(void **state)
 	assert_int_equal(s->fall, 2);
 	assert_true(s->probe.tcp);
 	assert_int_equal(s->retry_ms, 10);
-	assert_int_equal(s->damp_half_life_ms, 0);
+	assert_int_equal(s->damp_half_life_ms, 2000);
 	cfg_free(cfg);
 }
 
