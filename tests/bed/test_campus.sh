@@ -381,6 +381,31 @@ servfail_off a
 tap_check "harness: unbound on A answers $CP_PROBE_NAME again" test "$(probe_rcode a)" = NOERROR
 moves "SERVFAIL cleared on A" a resolver-a "$T_BACK"
 
+# ------------------------------------------------------- a flapping unbound is damped
+
+# unbound on A killed and restarted in a loop for 12 s (a crash loop): with the shipped
+# damping (half-life 2 s) the addresses move at most 3 times (withdrawn, back, withdrawn),
+# then stay off until it has stayed up, and come back by themselves.
+ready "flapping"
+flap=0
+mon_start mon_pid "$(_cp_ns ha)" "$T/mon.flap"
+flap_end=$(($(_now_us) + 12000000))
+while [ "$(_now_us)" -lt "$flap_end" ]; do
+	unbound_kill a
+	flap=$((flap + 1))
+	unbound_start a # returns once it answers
+	sleep 1
+done
+mon_stop "$mon_pid" "$(_cp_ns ha)" "$T/mon.flap"
+for f in 4 6; do
+	n=$(mon_events "$T/mon.flap" | grep -cF " $(_cp_anycast "$f")/")
+	tap_check "unbound on A crashing and restarting ($flap times in 12 s): $(_cp_anycast "$f") moved at most 3 times ($n)" \
+		test "$n" -le 3
+done
+tap_check "flapping: host A's agent says it damped the service" \
+	grep -q "flapping .*damped" "$(_cp_dir ha)/agent.log"
+moves "flapping stopped: A announces again once stable" a resolver-a "$T_BACK"
+
 # ------------------------------------------------------------------------------ maintenance
 
 # Planned: host A drains (a local route keeps it answering while the routers converge), so
