@@ -16,13 +16,13 @@
 /* Installed as a monitoring plugin by this name, the binary is --check-once. */
 #define PLUGIN_NAME "check_anycast_agent"
 
-enum mode { MODE_RUN, MODE_CONFIG_TEST, MODE_CHECK_ONCE, MODE_WITHDRAW_ALL };
+enum mode { MODE_RUN, MODE_CONFIG_TEST, MODE_CHECK_ONCE, MODE_WITHDRAW_ALL, MODE_STATUS };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: anycast-agent [-c FILE] [-s DIR] [-d]\n"
-		"                     [--config-test | --check-once | --withdraw-all]\n"
+		"                     [--config-test | --check-once | --withdraw-all | --status]\n"
 		"\n"
 		"Probes the local DNS resolver and keeps its anycast addresses on an interface\n"
 		"only while it answers, so that the routing daemon announces healthy instances.\n"
@@ -34,6 +34,8 @@ static void usage(FILE *f)
 		"                     1 WARNING, 2 CRITICAL, 3 UNKNOWN); changes nothing\n"
 		"      --withdraw-all remove what the agent announced (its state file) and every\n"
 		"                     configured address, then exit\n"
+		"      --status       what the running agent says of its services and addresses\n"
+		"                     (its state file; exit 0, or 3 when no agent runs)\n"
 		"  -d, --debug        log every probe (log_level = debug)\n"
 		"  -V, --version      print the version\n"
 		"  -h, --help         this text\n"
@@ -52,15 +54,12 @@ static bool main_check_once(int argc, char **argv, enum mode mode)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-					     {"state-dir", required_argument, NULL, 's'},
-					     {"config-test", no_argument, NULL, 't'},
-					     {"check-once", no_argument, NULL, 'o'},
-					     {"withdraw-all", no_argument, NULL, 'w'},
-					     {"debug", no_argument, NULL, 'd'},
-					     {"version", no_argument, NULL, 'V'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'}, {"state-dir", required_argument, NULL, 's'},
+	    {"config-test", no_argument, NULL, 't'},  {"check-once", no_argument, NULL, 'o'},
+	    {"withdraw-all", no_argument, NULL, 'w'}, {"status", no_argument, NULL, 'S'},
+	    {"debug", no_argument, NULL, 'd'},	      {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0}};
 	const char *path = CFG_DEFAULT_PATH, *state_dir = STATE_DEFAULT_DIR;
 	enum mode mode = strcmp(basename(argv[0]), PLUGIN_NAME) ? MODE_RUN : MODE_CHECK_ONCE;
 	struct cfg_errors *errs;
@@ -85,6 +84,9 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			mode = MODE_WITHDRAW_ALL;
+			break;
+		case 'S':
+			mode = MODE_STATUS;
 			break;
 		case 'd':
 			debug = true;
@@ -124,6 +126,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "anycast-agent: %s is unusable: withdrawing what %s/state lists\n",
 			path, state_dir);
 		cfg = NULL;
+	} else if (ret < 0 && mode == MODE_STATUS) {
+		/* the running agent's view does not depend on the file as it is now */
+		fprintf(stderr, "anycast-agent: %s is unusable: showing %s/state alone\n", path,
+			state_dir);
+		cfg = NULL;
 	} else if (ret < 0) {
 		size_t first = 0;
 
@@ -150,6 +157,9 @@ int main(int argc, char **argv)
 		break;
 	case MODE_WITHDRAW_ALL:
 		ret = oneshot_withdraw_all(cfg, state_dir);
+		break;
+	case MODE_STATUS:
+		ret = oneshot_status(cfg, state_dir, stdout);
 		break;
 	case MODE_RUN:
 		ret = agent_create(&agent, cfg, path, state_dir);

@@ -19,6 +19,11 @@ int oneshot_check(const struct cfg *cfg, const char *state_dir, FILE *out);
  * while an agent runs. Returns the exit code (logged). */
 int oneshot_withdraw_all(const struct cfg *cfg, const char *state_dir);
 
+/* --status: what the running agent's state file says (services, addresses and where they
+ * are, drains, damping), read from state_dir; cfg (may be NULL) names the configured
+ * addresses the state does not list. Returns 0 while an agent runs, 3 when none does. */
+int oneshot_status(const struct cfg *cfg, const char *state_dir, FILE *out);
+
 /* --config-test's look at the host: warns (on out) about an interface that exists and is
  * not a dummy while create_interface = yes. Never fails the test. */
 void oneshot_config_warnings(const struct cfg *cfg, const char *path, FILE *out);

@@ -260,6 +260,14 @@ tap_check "(1) log says UP after 3 probes" wait_for 3 log_has "$LOG" "$mark" 'up
 # ------------------------------------------------------------------- (11) --check-once, OK
 
 check_once_case "(11) check-once healthy and announced" 0 '^ANYCAST OK'
+st=0
+run_agent "$T/status.out" -c "$CONF" --status || st=$?
+tap_check "(11) --status: exit 0, the agent running, the service up, both addresses on $IF" \
+	eval "[ $st = 0 ] && grep -q '^anycast-agent: running (pid $AGENT_PID)' '$T/status.out' &&
+		grep -qE '^service resolver: up since .*last probe ok in [0-9.]+ ms' '$T/status.out' &&
+		grep -qF 'address $A4 (service resolver): announced on $IF' '$T/status.out' &&
+		grep -qF 'address $A6 (service resolver): announced on $IF' '$T/status.out' ||
+		{ cat '$T/status.out'; false; }"
 
 # ------------------------------------------------------- (7) address removed by someone else
 
@@ -503,6 +511,11 @@ write_agent_conf "$CONF" "$A4, $A6"
 kill -HUP "$AGENT_PID"
 # the agent gone, its addresses left: nothing watches them
 bg_kill "$AGENT_PID" KILL
+st=0
+run_agent "$T/status.out" -c "$CONF" --status || st=$?
+tap_check "(15) --status with the agent killed: exit 3, 'not running', its last state shown" \
+	eval "[ $st = 3 ] && grep -q '^anycast-agent: not running' '$T/status.out' &&
+		grep -q '^service resolver: up' '$T/status.out' || { cat '$T/status.out'; false; }"
 # and an address announced by someone else where nothing listens: CRITICAL
 ip -n "$NS" addr add "$A4DEAF" dev "$IF"
 write_agent_conf "$T/deaf.conf" "$A4, $A6, $A4DEAF"
@@ -759,6 +772,9 @@ while [ "$(_now_us)" -lt "$end" ]; do
 	sleep 1.2
 done
 mon_stop "$mon" "$NS" "$T/mon.flap"
+run_agent "$T/status.out" -c "$CONF" --status
+tap_check "(24) --status says the service is damped" \
+	grep -q '^  damped (flapping): kept withdrawn for about' "$T/status.out"
 moves=$(mon_events "$T/mon.flap" | grep -cF " $A4 ")
 tap_check "(24) $crashes crashes in 12 s: $A4 moved at most 3 times ($moves)" test "$moves" -le 3
 tap_check "(24) ... the log says the service is damped" log_has "$LOG" "$mark" "flapping .*damped"
