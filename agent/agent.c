@@ -485,8 +485,11 @@ void agent_drained(void *data)
 {
 	struct agent *a = data;
 
+	/* otherwise the state file lists no drain now: --maintenance on waits for that */
 	if (a->stopping)
 		loop_quit(a->loop, 0);
+	else
+		agent_publish(a);
 }
 
 void agent_stop(struct agent *a, int signo)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* anycast-agent: announce a local DNS resolver's anycast addresses only while it answers. */
+#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdbool.h>
@@ -16,13 +17,21 @@
 /* Installed as a monitoring plugin by this name, the binary is --check-once. */
 #define PLUGIN_NAME "check_anycast_agent"
 
-enum mode { MODE_RUN, MODE_CONFIG_TEST, MODE_CHECK_ONCE, MODE_WITHDRAW_ALL, MODE_STATUS };
+enum mode {
+	MODE_RUN,
+	MODE_CONFIG_TEST,
+	MODE_CHECK_ONCE,
+	MODE_WITHDRAW_ALL,
+	MODE_STATUS,
+	MODE_MAINTENANCE,
+};
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: anycast-agent [-c FILE] [-s DIR] [-d]\n"
-		"                     [--config-test | --check-once | --withdraw-all | --status]\n"
+		"                     [--config-test | --check-once | --withdraw-all | --status |\n"
+		"                      --maintenance on|off [--timeout SECONDS]]\n"
 		"\n"
 		"Probes the local DNS resolver and keeps its anycast addresses on an interface\n"
 		"only while it answers, so that the routing daemon announces healthy instances.\n"
@@ -36,6 +45,10 @@ static void usage(FILE *f)
 		"                     configured address, then exit\n"
 		"      --status       what the running agent says of its services and addresses\n"
 		"                     (its state file; exit 0, or 3 when no agent runs)\n"
+		"      --maintenance on|off\n"
+		"                     create (remove) the maintenance file and wait until the\n"
+		"                     agent has withdrawn and drained (announced) every address;\n"
+		"                     exit 0, or 1 with the reason after --timeout (default 10 s)\n"
 		"  -d, --debug        log every probe (log_level = debug)\n"
 		"  -V, --version      print the version\n"
 		"  -h, --help         this text\n"
@@ -54,18 +67,26 @@ static bool main_check_once(int argc, char **argv, enum mode mode)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"state-dir", required_argument, NULL, 's'},
-	    {"config-test", no_argument, NULL, 't'},  {"check-once", no_argument, NULL, 'o'},
-	    {"withdraw-all", no_argument, NULL, 'w'}, {"status", no_argument, NULL, 'S'},
-	    {"debug", no_argument, NULL, 'd'},	      {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+					     {"state-dir", required_argument, NULL, 's'},
+					     {"config-test", no_argument, NULL, 't'},
+					     {"check-once", no_argument, NULL, 'o'},
+					     {"withdraw-all", no_argument, NULL, 'w'},
+					     {"status", no_argument, NULL, 'S'},
+					     {"maintenance", required_argument, NULL, 'M'},
+					     {"timeout", required_argument, NULL, 'T'},
+					     {"debug", no_argument, NULL, 'd'},
+					     {"version", no_argument, NULL, 'V'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
 	const char *path = CFG_DEFAULT_PATH, *state_dir = STATE_DEFAULT_DIR;
 	enum mode mode = strcmp(basename(argv[0]), PLUGIN_NAME) ? MODE_RUN : MODE_CHECK_ONCE;
 	struct cfg_errors *errs;
 	struct agent *agent;
 	struct cfg *cfg;
-	bool debug = false;
+	bool debug = false, maint_on = false;
+	unsigned long timeout_s = 10;
+	char *end;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "c:s:tdVh", opts, NULL)) != -1) {
@@ -87,6 +108,29 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			mode = MODE_STATUS;
+			break;
+		case 'M':
+			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+				fprintf(stderr,
+					"anycast-agent: --maintenance '%s': expected on or off\n",
+					optarg);
+				return 2;
+			}
+			mode = MODE_MAINTENANCE;
+			maint_on = !strcmp(optarg, "on");
+			break;
+		case 'T':
+			errno = 0;
+			timeout_s = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || timeout_s < 1 || timeout_s > 3600 ||
+			    optarg[0] == '-') {
+				fprintf(stderr,
+					"anycast-agent: --timeout '%s': expected whole seconds "
+					"from 1 to "
+					"3600\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'd':
 			debug = true;
@@ -160,6 +204,9 @@ int main(int argc, char **argv)
 		break;
 	case MODE_STATUS:
 		ret = oneshot_status(cfg, state_dir, stdout);
+		break;
+	case MODE_MAINTENANCE:
+		ret = oneshot_maintenance(cfg, state_dir, maint_on, (unsigned)timeout_s, stdout);
 		break;
 	case MODE_RUN:
 		ret = agent_create(&agent, cfg, path, state_dir);

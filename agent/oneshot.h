@@ -4,6 +4,7 @@
 #ifndef ONESHOT_H
 #define ONESHOT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "agent/config.h"
@@ -23,6 +24,13 @@ int oneshot_withdraw_all(const struct cfg *cfg, const char *state_dir);
  * are, drains, damping), read from state_dir; cfg (may be NULL) names the configured
  * addresses the state does not list. Returns 0 while an agent runs, 3 when none does. */
 int oneshot_status(const struct cfg *cfg, const char *state_dir, FILE *out);
+
+/* --maintenance on|off: creates (removes) cfg's maintenance file, then waits until the
+ * running agent's state file (and FRR, with frr_check) says every address is withdrawn
+ * and drained (announced again), at most timeout_s. Prints one line to out; returns 0,
+ * or 1 with the reason (no agent runs, or what is still missing at the bound). */
+int oneshot_maintenance(const struct cfg *cfg, const char *state_dir, bool on, unsigned timeout_s,
+			FILE *out);
 
 /* --config-test's look at the host: warns (on out) about an interface that exists and is
  * not a dummy while create_interface = yes. Never fails the test. */

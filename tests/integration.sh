@@ -804,6 +804,48 @@ if [ "${AA_ASAN:-0}" != 1 ]; then
 	tap_check "(25) ... and its resolver's addresses come back" wait_for 15 addrs_present "${ADDRS[@]}"
 fi
 
+# ------------------------- (26) --maintenance on|off: returns once the agent has done it
+
+drains_left() {
+	[ -n "$(ip -n "$NS" -4 route show table local proto 170)$(ip -n "$NS" -6 route show table local proto 170)" ]
+}
+agent_ensure "(26) maintenance command"
+up
+st=0
+t0=$(_now_us)
+run_agent "$T/maint.out" -c "$CONF" --maintenance on || st=$?
+t1=$(_now_us)
+tap_check "(26) --maintenance on: exit 0; on return both addresses are gone and no drain is left" \
+	eval "[ $st = 0 ] && addrs_absent ${ADDRS[*]} && not drains_left || { cat '$T/maint.out'; false; }"
+tap_check "(26) ... it waited for the drain ($(((t1 - t0) / 1000)) ms, drain_ms 500)" \
+	test $((t1 - t0)) -ge 500000
+tap_check "(26) ... and left the maintenance file in place" test -e "$MAINT"
+st=0
+run_agent "$T/maint.out" -c "$CONF" --maintenance off || st=$?
+tap_check "(26) --maintenance off: exit 0; on return both addresses are back, the file gone" \
+	eval "[ $st = 0 ] && addrs_present ${ADDRS[*]} && [ ! -e '$MAINT' ] || { cat '$T/maint.out'; false; }"
+run_agent "$T/maint.out" -c "$CONF" --maintenance on
+ub_stop "$T"
+st=0
+t0=$(_now_us)
+run_agent "$T/maint.out" -c "$CONF" --maintenance off --timeout 2 || st=$?
+t1=$(_now_us)
+tap_check "(26) --maintenance off with unbound dead: exit 1 after the 2 s bound, naming the cause" \
+	eval "[ $st = 1 ] && [ $((t1 - t0)) -ge 2000000 ] &&
+		grep -q 'not done after 2 s: .*not announced: resolver is down' '$T/maint.out' ||
+		{ cat '$T/maint.out'; false; }"
+ub_start "$NS" "$T"
+tap_check "(26) ... unbound back: the addresses come back by themselves" \
+	wait_for "$T_CHANGE" addrs_present "${ADDRS[@]}"
+bg_kill "$AGENT_PID" TERM
+st=0
+run_agent "$T/maint.out" -c "$CONF" --maintenance on || st=$?
+tap_check "(26) --maintenance on with no agent running: exit 1, saying so" \
+	eval "[ $st = 1 ] && grep -q 'no agent runs' '$T/maint.out' || { cat '$T/maint.out'; false; }"
+rm -f "$MAINT"
+agent_start
+up
+
 # ------------------------------------------------------------------------ sanitizer reports
 
 if [ "${AA_ASAN:-0}" = 1 ]; then
