@@ -11,6 +11,7 @@
 #include "agent/act.h"
 #include "agent/agent.h"
 #include "agent/config.h"
+#include "agent/frr.h"
 #include "agent/loop.h"
 #include "agent/state.h"
 #include "health/hc.h"
@@ -151,7 +152,20 @@ void agent_sw_update(struct agent *a); /* after a reload: the services' ports */
 void agent_sw_stop(struct agent *a);
 /* Where clients send their queries, on every service address. */
 #define AGENT_DNS_PORT 53
-/* svc_listens_cb: the service's addresses on port 53, in the kernel's socket tables. */
+/* Which of addrs[0..n) something takes port 53 traffic for (seen[i]: AGENT_LISTEN_UDP |
+ * AGENT_LISTEN_TCP), from the kernel's socket tables. 0 or -errno. */
+#define AGENT_LISTEN_UDP 1
+#define AGENT_LISTEN_TCP 2
+int agent_listen_scan(const struct cfg_addr *addrs, size_t n, uint8_t *seen);
+/* "udp, tcp", "tcp", "udp": what is missing; "" for nothing. */
+const char *agent_listen_missing(uint8_t seen);
+/* Holds back (or lets go) the addresses of s nothing listens on, logging each change and
+ * marking the agent dirty; true when none is held back. Does not reconcile. */
+bool agent_listens_refresh(struct agent *a, const struct svc *s);
+/* check.c: what --check-once and --maintenance ask FRR: the configured families, by
+ * now + budget_us. */
+struct frr_opts check_frr_opts(const struct cfg *cfg, uint64_t budget_us);
+/* svc_listens_cb: agent_listens_refresh(), and a reconcile while the service is up. */
 bool agent_svc_listens(struct svc *s, void *data);
 /* reload.c */
 void agent_reload(struct agent *a);

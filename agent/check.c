@@ -37,7 +37,6 @@ struct check_addr {
 	bool present;
 	bool conflict; /* on the interface with another prefix length */
 	struct nl_addr other;
-	bool udp, tcp; /* something listens for it on port 53 */
 	bool originated;
 };
 
@@ -227,61 +226,55 @@ static void check_agent(struct check *c, const char *state_dir)
 		state_free(&st);
 }
 
-static void check_listen_cb(const struct nl_sock *s, void *data)
-{
-	struct check *c = data;
-
-	for (size_t i = 0; i < c->cfg->naddrs; i++) {
-		c->addrs[i].udp |=
-		    nl_sock_accepts(s, IPPROTO_UDP, &c->cfg->addrs[i].addr, AGENT_DNS_PORT);
-		c->addrs[i].tcp |=
-		    nl_sock_accepts(s, IPPROTO_TCP, &c->cfg->addrs[i].addr, AGENT_DNS_PORT);
-	}
-}
-
 /* Clients reach port 53 on the service address: an address announced where nothing
  * listens black-holes every client that routes here. */
 static void check_listeners(struct check *c)
 {
+	uint8_t *seen = malloc(c->cfg->naddrs + 1);
 	char buf[NL_ADDRSTRLEN];
-	int ret = nl_listeners(check_listen_cb, c);
+	int ret = seen ? agent_listen_scan(c->cfg->addrs, c->cfg->naddrs, seen) : -ENOMEM;
 
 	if (ret < 0) {
 		TEXT(c, "; sockets not checked: %s", strerror(-ret));
 		check_raise(c, CHECK_WARNING);
+		free(seen);
 		return;
 	}
 	for (size_t i = 0; i < c->cfg->naddrs; i++) {
-		const struct check_addr *a = &c->addrs[i];
-
-		if (a->udp && a->tcp)
+		if (seen[i] == (AGENT_LISTEN_UDP | AGENT_LISTEN_TCP))
 			continue;
-		TEXT(c, "; nothing listens on %s port 53 (%s)%s",
-		     nl_addr_str(&c->cfg->addrs[i].addr, buf, sizeof(buf)),
-		     !a->udp && !a->tcp ? "udp, tcp"
-		     : a->udp		? "tcp"
-					: "udp",
-		     a->present ? ": announced and black-holing" : "");
-		check_raise(c, a->present ? CHECK_CRITICAL : CHECK_WARNING);
+		TEXT(c, "; nothing listens on %s port %u (%s)%s",
+		     nl_addr_str(&c->cfg->addrs[i].addr, buf, sizeof(buf)), AGENT_DNS_PORT,
+		     agent_listen_missing(seen[i]),
+		     c->addrs[i].present ? ": announced and black-holing" : "");
+		check_raise(c, c->addrs[i].present ? CHECK_CRITICAL : CHECK_WARNING);
 	}
+	free(seen);
+}
+
+struct frr_opts check_frr_opts(const struct cfg *cfg, uint64_t budget_us)
+{
+	struct frr_opts o = {.vtysh = cfg->vtysh,
+			     .pathspace = cfg->frr_pathspace,
+			     .deadline_us = loop_now_us() + budget_us};
+
+	for (size_t i = 0; i < cfg->naddrs; i++) {
+		o.want4 |= cfg->addrs[i].addr.family == AF_INET;
+		o.want6 |= cfg->addrs[i].addr.family == AF_INET6;
+	}
+	return o;
 }
 
 /* Do the routers hear about what is on the interface? */
 static void check_frr(struct check *c)
 {
 	const struct cfg *cfg = c->cfg;
-	struct frr_opts o = {.vtysh = cfg->vtysh,
-			     .pathspace = cfg->frr_pathspace,
-			     .deadline_us = loop_now_us() + CHECK_FRR_BUDGET_US};
+	struct frr_opts o = check_frr_opts(cfg, CHECK_FRR_BUDGET_US);
 	size_t present = 0, originated = 0;
 	struct frr_view v;
 	char buf[NL_ADDRSTRLEN];
 	int ret;
 
-	for (size_t i = 0; i < cfg->naddrs; i++) {
-		o.want4 |= cfg->addrs[i].addr.family == AF_INET;
-		o.want6 |= cfg->addrs[i].addr.family == AF_INET6;
-	}
 	ret = frr_view_read(&o, &v);
 	if (ret == -ENOENT) {
 		TEXT(c, "; FRR not checked: vtysh not found (%s)", cfg->vtysh);

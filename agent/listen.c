@@ -112,57 +112,81 @@ void agent_sw_stop(struct agent *a)
 }
 
 struct agent_listen {
-	const struct cfg *cfg;
-	const struct cfg_service *c;
-	uint8_t *seen; /* per address of c: 1 UDP, 2 TCP */
+	const struct cfg_addr *addrs;
+	size_t n;
+	uint8_t *seen;
 };
 
 static void agent_listen_cb(const struct nl_sock *sk, void *data)
 {
 	struct agent_listen *l = data;
 
-	for (size_t i = 0; i < l->c->naddrs; i++) {
-		const struct nl_addr *addr = &l->cfg->addrs[l->c->first + i].addr;
-
-		if (nl_sock_accepts(sk, IPPROTO_UDP, addr, AGENT_DNS_PORT))
-			l->seen[i] |= 1;
-		if (nl_sock_accepts(sk, IPPROTO_TCP, addr, AGENT_DNS_PORT))
-			l->seen[i] |= 2;
+	for (size_t i = 0; i < l->n; i++) {
+		if (nl_sock_accepts(sk, IPPROTO_UDP, &l->addrs[i].addr, AGENT_DNS_PORT))
+			l->seen[i] |= AGENT_LISTEN_UDP;
+		if (nl_sock_accepts(sk, IPPROTO_TCP, &l->addrs[i].addr, AGENT_DNS_PORT))
+			l->seen[i] |= AGENT_LISTEN_TCP;
 	}
+}
+
+int agent_listen_scan(const struct cfg_addr *addrs, size_t n, uint8_t *seen)
+{
+	struct agent_listen l = {addrs, n, seen};
+
+	memset(seen, 0, n);
+	return nl_listeners(agent_listen_cb, &l);
+}
+
+const char *agent_listen_missing(uint8_t seen)
+{
+	static const char *const missing[] = {"udp, tcp", "tcp", "udp", ""};
+
+	return missing[seen & (AGENT_LISTEN_UDP | AGENT_LISTEN_TCP)];
+}
+
+bool agent_listens_refresh(struct agent *a, const struct svc *s)
+{
+	uint8_t seen[CFG_MAX_ADDRS];
+	const size_t first = s->cfg->first,
+		     n = s->cfg->naddrs < CFG_MAX_ADDRS ? s->cfg->naddrs : CFG_MAX_ADDRS;
+	char buf[NL_ADDRSTRLEN];
+	bool all = true;
+	int ret = agent_listen_scan(&a->cfg->addrs[first], n, seen);
+
+	/* the tables unreadable: nothing changes, and an address held back is looked at again
+	 * at the next good probe */
+	if (ret < 0) {
+		log_debug("%s: sockets not checked: %s", s->cfg->name, strerror(-ret));
+		for (size_t i = 0; i < n; i++)
+			all &= !a->addrs[first + i].deaf;
+		return all;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct agent_addr *ad = &a->addrs[first + i];
+		bool deaf = seen[i] != (AGENT_LISTEN_UDP | AGENT_LISTEN_TCP);
+
+		all &= !deaf;
+		if (deaf == ad->deaf)
+			continue;
+		ad->deaf = deaf;
+		a->dirty = true;
+		nl_addr_str(&a->cfg->addrs[first + i].addr, buf, sizeof(buf));
+		if (deaf)
+			log_warn("%s: not announcing %s: nothing listens on its port %u (%s)",
+				 s->cfg->name, buf, AGENT_DNS_PORT, agent_listen_missing(seen[i]));
+		else
+			log_info("%s: %s is listened on now", s->cfg->name, buf);
+	}
+	return all;
 }
 
 bool agent_svc_listens(struct svc *s, void *data)
 {
-	static const char *const missing[] = {"udp, tcp", "tcp", "udp"};
 	struct agent *a = data;
-	uint8_t seen[CFG_MAX_ADDRS] = {0};
-	struct agent_listen l = {a->cfg, s->cfg, seen};
-	char buf[NL_ADDRSTRLEN];
-	bool all = true, changed = false;
-	int ret = nl_listeners(agent_listen_cb, &l);
+	bool all = agent_listens_refresh(a, s);
 
-	/* the tables unreadable: the probe's word stands (--check-once says so) */
-	if (ret < 0) {
-		log_debug("%s: sockets not checked: %s", s->cfg->name, strerror(-ret));
-		return true;
-	}
-	for (size_t i = 0; i < s->cfg->naddrs && i < CFG_MAX_ADDRS; i++) {
-		size_t k = s->cfg->first + i;
-		bool deaf = seen[i] != 3;
-
-		all &= !deaf;
-		if (deaf == a->addrs[k].deaf)
-			continue;
-		a->addrs[k].deaf = deaf;
-		changed = true;
-		nl_addr_str(&a->cfg->addrs[k].addr, buf, sizeof(buf));
-		if (deaf)
-			log_warn("%s: not announcing %s: nothing listens on its port %u (%s)",
-				 s->cfg->name, buf, AGENT_DNS_PORT, missing[seen[i]]);
-		else
-			log_info("%s: %s is listened on now", s->cfg->name, buf);
-	}
-	if (changed)
+	/* while coming up, the UP transition's reconcile follows: no second state write */
+	if (a->dirty && s->fsm.up)
 		agent_reconcile(a);
 	return all;
 }

@@ -336,6 +336,8 @@ int nl_listeners(nl_sock_cb cb, void *data)
 {
 	static const int protos[] = {IPPROTO_UDP, IPPROTO_TCP};
 
+	if (fr.listen_err)
+		return fr.listen_err;
 	for (size_t i = 0; i < 2 && !fr.deaf; i++) {
 		struct nl_sock v4 = {.family = AF_INET, .proto = protos[i], .port = 53};
 		struct nl_sock v6 = {

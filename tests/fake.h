@@ -52,6 +52,7 @@ struct fake_resolver_state {
 	unsigned probes;
 	int create_err; /* hc_create() fails with it, 0 for none */
 	bool deaf;	/* nl_listeners() reports nothing: no resolver listens on port 53 */
+	int listen_err; /* nl_listeners() fails with it, 0 for none */
 };
 
 extern struct fake_resolver_state fr;
