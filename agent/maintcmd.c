@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/agent-int.h"
 #include "agent/frr.h"
 #include "agent/loop.h"
 #include "agent/oneshot.h"
@@ -102,18 +103,12 @@ static bool maint_done(struct maint_wait *w, const char *state_dir)
 /* With frr_check: FRR's view agrees (on: originates none of the addresses; off: all). */
 static bool maint_frr_done(struct maint_wait *w)
 {
-	struct frr_opts o = {.vtysh = w->cfg->vtysh,
-			     .pathspace = w->cfg->frr_pathspace,
-			     .deadline_us = loop_now_us() + MAINT_FRR_BUDGET_US};
+	struct frr_opts o = check_frr_opts(w->cfg, MAINT_FRR_BUDGET_US);
 	char buf[NL_ADDRSTRLEN];
 	struct frr_view v;
 	bool done = true;
 	int ret;
 
-	for (size_t i = 0; i < w->cfg->naddrs; i++) {
-		o.want4 |= w->cfg->addrs[i].addr.family == AF_INET;
-		o.want6 |= w->cfg->addrs[i].addr.family == AF_INET6;
-	}
 	ret = frr_view_read(&o, &v);
 	if (ret < 0 || v.error[0]) {
 		snprintf(w->why, sizeof(w->why), "cannot ask FRR: %.200s",
