@@ -53,6 +53,20 @@ struct svc {
 	int quiet_why; /* the failure kind "not up yet" last logged, -1 none */
 };
 
+/* What a service is doing, as operators see it (state file, metrics, --status). */
+enum svc_state {
+	SVC_STARTING,	 /* no verdict yet since the start */
+	SVC_UP,		 /* healthy and announced (or about to be) */
+	SVC_DOWN,	 /* failed: its addresses are withdrawn */
+	SVC_STANDBY,	 /* failed while its resolver still runs: on the standby interface */
+	SVC_MAINTENANCE, /* the maintenance file exists, or the agent is stopping */
+	SVC_DAMPED,	 /* flapping: held out whatever its probes say */
+	SVC_NSTATES
+};
+
+/* "starting", "up", "down", "standby", "maintenance", "damped". */
+const char *svc_state_name(enum svc_state st);
+
 /* service.c */
 int svc_create(struct svc **out, struct loop *loop, const struct cfg_service *c, svc_change_cb cb,
 	       svc_listens_cb listens, void *data);
@@ -132,6 +146,7 @@ int agent_link(struct agent *a);
 /* nl_addr_dump() callback: a configured address found on the interface. */
 void agent_dump_addr(const struct nl_addr *addr, void *data);
 void agent_publish(struct agent *a);
+enum svc_state agent_svc_state(const struct agent *a, const struct svc *s);
 void agent_svc_change(struct svc *s, const struct hc_result *r, void *data);
 void agent_nl_readable(int fd, uint32_t events, void *data);
 

@@ -116,6 +116,33 @@ static bool agent_svc_wanted(const struct agent *a, const struct svc *s)
 	return s->fsm.up && !s->damp.suppressed && !a->maintenance && !a->stopping;
 }
 
+const char *svc_state_name(enum svc_state st)
+{
+	static const char *const names[SVC_NSTATES] = {
+	    [SVC_STARTING] = "starting",
+	    [SVC_UP] = "up",
+	    [SVC_DOWN] = "down",
+	    [SVC_STANDBY] = "standby",
+	    [SVC_MAINTENANCE] = "maintenance",
+	    [SVC_DAMPED] = "damped",
+	};
+
+	return st >= 0 && st < SVC_NSTATES ? names[st] : "?";
+}
+
+enum svc_state agent_svc_state(const struct agent *a, const struct svc *s)
+{
+	if (a->maintenance || a->stopping)
+		return SVC_MAINTENANCE;
+	if (s->damp.suppressed)
+		return SVC_DAMPED;
+	if (s->fsm.up)
+		return SVC_UP;
+	if (!s->transitions && s->fsm.bad < s->fsm.fall)
+		return SVC_STARTING;
+	return SVC_DOWN;
+}
+
 /* Where address i should be: on the interface while its service deserves it and something
  * listens on it, else nowhere. */
 static unsigned agent_want(const struct agent *a, size_t i)
