@@ -45,6 +45,11 @@ struct svc {
 	struct loop_watch *damp_timer; /* at the end of a suppression */
 	bool lost; /* the kernel destroyed the resolver's listener; no probe answered since */
 	bool deaf; /* an address of it is held back: nothing listens there */
+	bool may_standby; /* the agent has a standby interface (set by the agent) */
+	/* Its last failure came from a resolver that still runs (a timeout or a wrong rcode,
+	 * something listening): while out, its addresses belong on the standby interface.
+	 * Cleared when the resolver is found gone, and by svc_reset(). */
+	bool standby;
 	uint64_t since_us;  /* of the last transition, or of the start */
 	int64_t since_real; /* the same, CLOCK_REALTIME seconds, for the state file */
 	unsigned transitions;
@@ -94,8 +99,10 @@ void svc_reset(struct svc *s, bool up);
 struct agent_addr {
 	unsigned ifindex; /* 0: not on any link we handle */
 	char ifname[IFNAMSIZ];
-	bool conflict; /* the kernel holds it with another prefix length */
-	bool deaf;     /* nothing listens on its port 53: not announced (listen.c) */
+	unsigned extra;	   /* also on this other link of ours (a move cut short): removed */
+	uint64_t await_us; /* extra waits for the kernel's report of ifindex until then */
+	bool conflict;	   /* the kernel holds it with another prefix length */
+	bool deaf;	   /* nothing listens on its port 53: not announced (listen.c) */
 };
 
 /* An address no longer configured (a reload dropped it) that is still where we put it. */
@@ -126,16 +133,20 @@ struct agent {
 	struct agent_addr *addrs;
 	struct agent_orphan *orphans;
 	size_t norphans;
-	struct nl_link link; /* the interface; link.ifindex 0 while it is missing */
+	struct nl_link link;		 /* the interface; link.ifindex 0 while it is missing */
+	struct nl_link standby;		 /* standby_interface; ifindex 0 while missing or unset */
+	const struct nl_link *dump_link; /* the link agent_dump_addr() is reading */
 	int lock_fd;
 	int link_err; /* last interface error logged, so it is logged once */
+	int standby_err;
 	int addr_err; /* likewise for address changes */
 	bool maintenance;
-	bool stopping; /* SIGTERM: everything goes, then the drains end, then the loop */
-	bool resync;   /* re-read the interface's addresses before the next reconcile */
-	bool relink;   /* re-read the interface itself */
-	bool dirty;    /* an event changed what we know: reconcile */
-	bool planned;  /* the withdrawals of the next reconcile are planned: drain them */
+	bool stopping;	/* SIGTERM: everything goes, then the drains end, then the loop */
+	bool resync;	/* re-read the interface's addresses before the next reconcile */
+	bool relink;	/* re-read the interface itself */
+	bool restandby; /* likewise the standby interface */
+	bool dirty;	/* an event changed what we know: reconcile */
+	bool planned;	/* the withdrawals of the next reconcile are planned: drain them */
 	bool handover;
 	int exit_code;
 };
@@ -143,6 +154,11 @@ struct agent {
 /* agent.c: reconcile, events, maintenance, the stop */
 void agent_link_error(struct agent *a, int err);
 int agent_link(struct agent *a);
+int agent_standby_link(struct agent *a);
+/* Reads what the kernel holds on the interface and the standby interface. */
+int agent_read_addrs(struct agent *a);
+/* Whether s's addresses belong on the standby interface now. */
+bool agent_svc_standby(const struct agent *a, const struct svc *s);
 /* nl_addr_dump() callback: a configured address found on the interface. */
 void agent_dump_addr(const struct nl_addr *addr, void *data);
 void agent_publish(struct agent *a);

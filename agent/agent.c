@@ -27,13 +27,11 @@ static void agent_retry(struct agent *a)
 }
 
 /* Logs an interface problem once, until it changes or goes away. */
-void agent_link_error(struct agent *a, int err)
+static void agent_if_error(const struct agent *a, const char *ifname, int *last, int err)
 {
-	const char *ifname = a->cfg->interface;
-
-	if (err == a->link_err)
+	if (err == *last)
 		return;
-	a->link_err = err;
+	*last = err;
 	switch (err) {
 	case -EOPNOTSUPP:
 		log_err("cannot create %s: this kernel has no dummy interface support "
@@ -53,12 +51,17 @@ void agent_link_error(struct agent *a, int err)
 	default:
 		log_err("interface %s: %s; retrying", ifname, strerror(-err));
 	}
+	(void)a;
 }
 
-/* Finds (or creates) the interface and brings it up. */
-int agent_link(struct agent *a)
+void agent_link_error(struct agent *a, int err)
 {
-	const char *ifname = a->cfg->interface;
+	agent_if_error(a, a->cfg->interface, &a->link_err, err);
+}
+
+/* Finds (or creates) interface ifname into *cur and brings it up; *err: its last error. */
+static int agent_if(struct agent *a, const char *ifname, struct nl_link *cur, int *err)
+{
 	struct nl_link l;
 	int ret;
 
@@ -73,47 +76,116 @@ int agent_link(struct agent *a)
 	if (ret == 0 && !l.up && a->cfg->create_interface)
 		ret = nl_link_set_up(a->nl, l.ifindex);
 	if (ret < 0) {
-		a->link.ifindex = 0;
-		agent_link_error(a, ret);
+		cur->ifindex = 0;
+		agent_if_error(a, ifname, err, ret);
 		return ret;
 	}
 	if (!l.up && !a->cfg->create_interface)
 		log_warn("interface %s is down: FRR will not announce its addresses", ifname);
-	if (l.ifindex != a->link.ifindex && a->cfg->create_interface && strcmp(l.kind, "dummy"))
+	if (l.ifindex != cur->ifindex && a->cfg->create_interface && strcmp(l.kind, "dummy"))
 		log_warn("interface %s is not a dummy interface (kind '%s'): its addresses and "
 			 "routes are the agent's to change",
 			 ifname, l.kind[0] ? l.kind : "none");
-	if (a->link_err)
+	if (*err)
 		log_info("interface %s is usable again (index %u)", ifname, l.ifindex);
-	a->link = l;
-	a->link_err = 0;
-	a->relink = false;
+	*cur = l;
+	*err = 0;
 	return 0;
+}
+
+int agent_link(struct agent *a)
+{
+	int ret = agent_if(a, a->cfg->interface, &a->link, &a->link_err);
+
+	if (ret == 0)
+		a->relink = false;
+	return ret;
+}
+
+int agent_standby_link(struct agent *a)
+{
+	int ret = 0;
+
+	if (a->cfg->standby_interface[0])
+		ret = agent_if(a, a->cfg->standby_interface, &a->standby, &a->standby_err);
+	else
+		a->standby.ifindex = 0;
+	if (ret == 0)
+		a->restandby = false;
+	return ret;
+}
+
+/* The name of the link the agent handles with this index ("" for none). */
+static const char *agent_link_name(const struct agent *a, unsigned ifindex)
+{
+	if (ifindex && ifindex == a->link.ifindex)
+		return a->link.name;
+	if (ifindex && ifindex == a->standby.ifindex)
+		return a->standby.name;
+	return "";
 }
 
 void agent_dump_addr(const struct nl_addr *addr, void *data)
 {
 	struct agent *a = data;
+	const struct nl_link *l = a->dump_link ? a->dump_link : &a->link;
 	ssize_t i = cfg_addr_find(a->cfg, addr);
+	struct agent_addr *st = i >= 0 ? &a->addrs[i] : NULL;
 
-	if (i >= 0 && !a->addrs[i].ifindex) {
-		a->addrs[i].ifindex = a->link.ifindex;
-		memcpy(a->addrs[i].ifname, a->link.name, IFNAMSIZ);
+	if (!st || st->ifindex == l->ifindex)
+		return;
+	if (st->ifindex) {
+		/* on two links (a move cut short): the reconcile keeps the copy it wants */
+		st->extra = l->ifindex;
+		return;
+	}
+	st->ifindex = l->ifindex;
+	memcpy(st->ifname, l->name, IFNAMSIZ);
+}
+
+/* Forgets what the agent believed about link l's addresses (before re-reading it). */
+static void agent_forget_addrs(struct agent *a, unsigned ifindex)
+{
+	for (size_t i = 0; i < a->cfg->naddrs; i++) {
+		struct agent_addr *st = &a->addrs[i];
+
+		if (st->extra == ifindex)
+			st->extra = 0;
+		if (st->ifindex != ifindex)
+			continue;
+		st->ifindex = st->extra;
+		st->extra = 0;
+		st->await_us = 0;
+		snprintf(st->ifname, IFNAMSIZ, "%s", agent_link_name(a, st->ifindex));
 	}
 }
 
-/* What the interface holds, from the kernel: after lost events and at the start. */
-static int agent_read_addrs(struct agent *a)
+/* What the interfaces hold, from the kernel: after lost events and at the start. */
+int agent_read_addrs(struct agent *a)
 {
-	for (size_t i = 0; i < a->cfg->naddrs; i++)
-		if (a->addrs[i].ifindex == a->link.ifindex)
-			a->addrs[i].ifindex = 0;
-	return nl_addr_dump(a->nl, a->link.ifindex, agent_dump_addr, a);
+	const struct nl_link *links[2] = {&a->link, &a->standby};
+	int ret = 0;
+
+	for (size_t k = 0; k < 2 && ret == 0; k++) {
+		if (!links[k]->ifindex)
+			continue;
+		agent_forget_addrs(a, links[k]->ifindex);
+		a->dump_link = links[k];
+		ret = nl_addr_dump(a->nl, links[k]->ifindex, agent_dump_addr, a);
+	}
+	a->dump_link = NULL;
+	return ret;
 }
 
 static bool agent_svc_wanted(const struct agent *a, const struct svc *s)
 {
 	return s->fsm.up && !s->damp.suppressed && !a->maintenance && !a->stopping;
+}
+
+bool agent_svc_standby(const struct agent *a, const struct svc *s)
+{
+	return a->cfg->standby_interface[0] && s->standby && !a->maintenance && !a->stopping &&
+	       (!s->fsm.up || s->damp.suppressed);
 }
 
 const char *svc_state_name(enum svc_state st)
@@ -138,18 +210,25 @@ enum svc_state agent_svc_state(const struct agent *a, const struct svc *s)
 		return SVC_DAMPED;
 	if (s->fsm.up)
 		return SVC_UP;
+	if (agent_svc_standby(a, s))
+		return SVC_STANDBY;
 	if (!s->transitions && s->fsm.bad < s->fsm.fall)
 		return SVC_STARTING;
 	return SVC_DOWN;
 }
 
 /* Where address i should be: on the interface while its service deserves it and something
- * listens on it, else nowhere. */
+ * listens on it, on the standby interface while the service failed but its resolver still
+ * answers something, else nowhere. */
 static unsigned agent_want(const struct agent *a, size_t i)
 {
-	return agent_svc_wanted(a, a->svcs[a->cfg->addrs[i].svc]) && !a->addrs[i].deaf
-		   ? a->link.ifindex
-		   : 0;
+	const struct svc *s = a->svcs[a->cfg->addrs[i].svc];
+
+	if (a->addrs[i].deaf)
+		return 0;
+	if (agent_svc_wanted(a, s))
+		return a->link.ifindex;
+	return agent_svc_standby(a, s) ? a->standby.ifindex : 0;
 }
 
 static void agent_addr_error(struct agent *a, const char *what, const struct nl_addr *addr, int err)
@@ -167,21 +246,25 @@ static void agent_addr_error(struct agent *a, const char *what, const struct nl_
 static void agent_status(struct agent *a)
 {
 	char status[sizeof(a->status)];
-	size_t up = 0, on = 0, conflicts = 0;
+	size_t up = 0, on = 0, sb = 0, conflicts = 0;
+	char sbs[IFNAMSIZ + 32] = "";
 
 	for (size_t i = 0; i < a->nsvcs; i++)
 		up += a->svcs[i]->fsm.up;
 	for (size_t i = 0; i < a->cfg->naddrs; i++) {
 		on += a->addrs[i].ifindex && a->addrs[i].ifindex == a->link.ifindex;
+		sb += a->addrs[i].ifindex && a->addrs[i].ifindex == a->standby.ifindex;
 		conflicts += a->addrs[i].conflict;
 	}
+	if (sb)
+		snprintf(sbs, sizeof(sbs), ", %zu on %s", sb, a->cfg->standby_interface);
 	if (!a->nsvcs)
 		snprintf(status, sizeof(status),
 			 "STATUS=not configured: no [service] in %s, nothing announced", a->path);
 	else
 		snprintf(status, sizeof(status),
-			 "STATUS=%zu/%zu services up, %zu/%zu addresses on %s%s%s%s", up, a->nsvcs,
-			 on, a->cfg->naddrs, a->cfg->interface,
+			 "STATUS=%zu/%zu services up, %zu/%zu addresses on %s%s%s%s%s", up,
+			 a->nsvcs, on, a->cfg->naddrs, a->cfg->interface, sbs,
 			 a->maintenance ? ", maintenance" : "",
 			 a->link_err ? ", interface problem" : "",
 			 conflicts ? ", address conflict" : "");
@@ -220,6 +303,7 @@ void agent_publish(struct agent *a)
 		snprintf(o->last, sizeof(o->last), "%s",
 			 s->last.status == HC_OK ? "ok" : s->last.why);
 		o->damped = s->damp.suppressed;
+		snprintf(o->state, sizeof(o->state), "%s", svc_state_name(agent_svc_state(a, s)));
 		if (o->damped) {
 			uint64_t now = loop_now_us(), at = hc_damp_reuse_at(&s->damp);
 
@@ -292,7 +376,7 @@ static int agent_place(struct agent *a, size_t i, unsigned want)
 			    "%s: %s is already on %s as %s: not announced until that address is "
 			    "removed",
 			    a->svcs[a->cfg->addrs[i].svc]->cfg->name,
-			    nl_addr_str(addr, buf, sizeof(buf)), a->link.name,
+			    nl_addr_str(addr, buf, sizeof(buf)), agent_link_name(a, want),
 			    nl_addr_str(&other, obuf, sizeof(obuf)));
 		st->conflict = true;
 		return ret;
@@ -303,23 +387,26 @@ static int agent_place(struct agent *a, size_t i, unsigned want)
 	}
 	if (st->conflict)
 		log_info("%s: the conflict on %s is gone", nl_addr_str(addr, buf, sizeof(buf)),
-			 a->link.name);
+			 agent_link_name(a, want));
 	st->conflict = false;
 	st->ifindex = want;
-	memcpy(st->ifname, a->link.name, IFNAMSIZ);
+	snprintf(st->ifname, IFNAMSIZ, "%s", agent_link_name(a, want));
 	return ret;
 }
 
 int agent_reconcile(struct agent *a)
 {
 	bool planned = a->planned;
-	int ret, failed = 0, changed = 0;
+	int ret, failed = 0, changed = 0, awaiting = 0;
 
 	a->planned = false;
 	a->dirty = false;
 	if (a->nsvcs && (!a->link.ifindex || a->relink) && agent_link(a) < 0)
 		failed++; /* retried in a second; a link event with our name comes sooner */
-	if (a->resync && a->link.ifindex) {
+	if (a->nsvcs && a->cfg->standby_interface[0] && (!a->standby.ifindex || a->restandby) &&
+	    agent_standby_link(a) < 0)
+		failed++;
+	if (a->resync && (a->link.ifindex || a->standby.ifindex)) {
 		ret = agent_read_addrs(a);
 		if (ret < 0) {
 			agent_link_error(a, ret);
@@ -339,29 +426,73 @@ int agent_reconcile(struct agent *a)
 		a->orphans[i] = a->orphans[--a->norphans];
 	}
 	for (size_t i = 0; i < a->cfg->naddrs; i++) {
-		unsigned want = agent_want(a, i), have = a->addrs[i].ifindex;
+		struct agent_addr *st = &a->addrs[i];
+		const struct nl_addr *addr = &a->cfg->addrs[i].addr;
+		unsigned want = agent_want(a, i), have, left;
+		char had[IFNAMSIZ];
+		int placed = -1;
 
+		if (st->extra) {
+			/* on both links: keep the copy that is wanted, remove the other once the
+			 * kernel has reported the new one */
+			if (st->extra == want) {
+				st->extra = st->ifindex;
+				st->ifindex = want;
+				st->await_us = 0;
+				snprintf(st->ifname, IFNAMSIZ, "%s", agent_link_name(a, want));
+			}
+			if (st->await_us && loop_now_us() < st->await_us) {
+				awaiting++;
+			} else {
+				ret = agent_remove(a, st->extra, addr, false);
+				if (ret < 0)
+					failed++;
+				else
+					st->extra = 0;
+				st->await_us = 0;
+			}
+		}
+		have = st->ifindex;
 		if (have == want)
 			continue;
-		if (have) {
-			ret = agent_remove(a, have, &a->cfg->addrs[i].addr, planned);
-			if (ret < 0) {
-				failed++;
-				continue;
-			}
-			a->addrs[i].ifindex = 0;
-			changed += ret == 0;
-		}
+		memcpy(had, st->ifname, IFNAMSIZ);
+		/* Between the interface and the standby interface the new place comes first,
+		 * so that the host never stops announcing it; nothing is drained then. */
 		if (want) {
-			ret = agent_place(a, i, want);
-			if (ret < 0)
+			placed = agent_place(a, i, want);
+			if (placed < 0)
 				failed++;
 			else
-				changed += ret == 0;
+				changed += placed == 0;
 		}
+		if (!have)
+			continue;
+		if (placed == 0) {
+			/* The old copy goes when the kernel reports the new one (agent_addr_event):
+			 * it reports an IPv6 address, and routes to it, only once its DAD work has
+			 * run, and FRR hears of it no sooner. Removing now would withdraw the route
+			 * for that while. At the latest at the next retry. */
+			st->extra = have;
+			st->await_us = loop_now_us() + AGENT_RETRY_US;
+			awaiting++;
+			continue;
+		}
+		left = placed < 0 ? 0 : want;
+		ret = agent_remove(a, have, addr, planned && !left);
+		if (ret < 0) {
+			failed++;
+			/* still there: the next reconcile removes it again */
+			st->ifindex = have;
+			st->extra = left;
+			memcpy(st->ifname, had, IFNAMSIZ);
+			continue;
+		}
+		changed += ret == 0;
+		st->ifindex = left;
+		snprintf(st->ifname, IFNAMSIZ, "%s", agent_link_name(a, left));
 	}
 	agent_publish(a);
-	if (failed) {
+	if (failed || awaiting) {
 		agent_retry(a);
 	} else if (a->addr_err) {
 		log_info("address changes work again");
@@ -384,9 +515,19 @@ void agent_svc_change(struct svc *s, const struct hc_result *r, void *data)
 	int n = agent_reconcile(a);
 	double ms = (double)(loop_now_us() - t0) / 1000.0;
 
-	if (!r) /* a damping suppression ended; service.c said so */
+	if (!r) /* damping or standby changed; service.c said so */
 		return;
-	if (s->fsm.up)
+	if (!s->fsm.up && agent_svc_standby(a, s)) {
+		size_t sb = 0;
+
+		for (size_t i = s->cfg->first; i < s->cfg->first + s->cfg->naddrs; i++)
+			sb += a->standby.ifindex && a->addrs[i].ifindex == a->standby.ifindex;
+		log_warn("%s: STANDBY after %u failed probe%s: %s, while the resolver still runs; "
+			 "%zu address%s on the standby interface %s in %.1f ms",
+			 s->cfg->name, s->fsm.fall, s->fsm.fall == 1 ? "" : "s",
+			 svc_why(s, r, buf, sizeof(buf)), sb, sb == 1 ? "" : "es",
+			 a->cfg->standby_interface, ms);
+	} else if (s->fsm.up)
 		log_info("%s: UP after %u good probe%s (%llu ms)%s; announced %d address%s in "
 			 "%.1f ms",
 			 s->cfg->name, s->fsm.rise, s->fsm.rise == 1 ? "" : "s",
@@ -407,15 +548,38 @@ void agent_svc_change(struct svc *s, const struct hc_result *r, void *data)
 
 static void agent_forget_link(struct agent *a, unsigned ifindex)
 {
-	for (size_t i = 0; i < a->cfg->naddrs; i++)
-		if (a->addrs[i].ifindex == ifindex)
-			a->addrs[i].ifindex = 0;
+	agent_forget_addrs(a, ifindex);
 	for (size_t i = 0; i < a->norphans;)
 		if (a->orphans[i].ifindex == ifindex)
 			a->orphans[i] = a->orphans[--a->norphans];
 		else
 			i++;
 	a->dirty = true;
+}
+
+/* A link event about l (ours, named name) or a link taking its name: true when it was. */
+static bool agent_link_changed(struct agent *a, const struct nl_event *ev, struct nl_link *l,
+			       const char *name, bool *relink, const char *what)
+{
+	if (l->ifindex && ev->ifindex == l->ifindex && strcmp(ev->link.name, name)) {
+		/* not ours any more: what is on it goes (the next reconcile), by index */
+		log_err("%s %s was renamed to %s: withdrawing the service addresses from %s", what,
+			name, ev->link.name, ev->link.name);
+		for (size_t i = 0; i < a->cfg->naddrs; i++)
+			if (a->addrs[i].ifindex == ev->ifindex)
+				memcpy(a->addrs[i].ifname, ev->link.name, IFNAMSIZ);
+		l->ifindex = 0;
+		*relink = true;
+	} else if (l->ifindex && ev->ifindex == l->ifindex) {
+		*relink |= !ev->link.up && a->cfg->create_interface;
+		l->up = ev->link.up;
+		a->dirty = true;
+	} else if (!strcmp(ev->link.name, name)) {
+		*relink = true; /* a link took our name */
+	} else {
+		return false;
+	}
+	return true;
 }
 
 static void agent_link_event(struct agent *a, const struct nl_event *ev)
@@ -428,24 +592,17 @@ static void agent_link_event(struct agent *a, const struct nl_event *ev)
 				a->cfg->create_interface ? ": recreating it" : "");
 			a->link.ifindex = 0;
 		}
+		if (ev->ifindex == a->standby.ifindex) {
+			log_err("standby interface %s disappeared%s", a->cfg->standby_interface,
+				a->cfg->create_interface ? ": recreating it" : "");
+			a->standby.ifindex = 0;
+		}
 		return;
 	}
-	if (ev->ifindex == a->link.ifindex && strcmp(ev->link.name, a->cfg->interface)) {
-		/* not ours any more: what is on it goes (the next reconcile), by index */
-		log_err("interface %s was renamed to %s: withdrawing the service addresses from %s",
-			a->cfg->interface, ev->link.name, ev->link.name);
-		for (size_t i = 0; i < a->cfg->naddrs; i++)
-			if (a->addrs[i].ifindex == ev->ifindex)
-				memcpy(a->addrs[i].ifname, ev->link.name, IFNAMSIZ);
-		a->link.ifindex = 0;
-		a->relink = true;
-	} else if (ev->ifindex == a->link.ifindex) {
-		a->relink |= !ev->link.up && a->cfg->create_interface;
-		a->link.up = ev->link.up;
-		a->dirty = true;
-	} else if (!strcmp(ev->link.name, a->cfg->interface)) {
-		a->relink = true; /* a link took our name */
-	}
+	if (!agent_link_changed(a, ev, &a->link, a->cfg->interface, &a->relink, "interface") &&
+	    a->cfg->standby_interface[0])
+		agent_link_changed(a, ev, &a->standby, a->cfg->standby_interface, &a->restandby,
+				   "standby interface");
 }
 
 static void agent_addr_event(struct agent *a, const struct nl_event *ev)
@@ -465,20 +622,34 @@ static void agent_addr_event(struct agent *a, const struct nl_event *ev)
 	}
 	st = &a->addrs[i];
 	nl_addr_str(&ev->addr, buf, sizeof(buf));
-	if (ev->type == NL_EV_DELADDR && st->ifindex == ev->ifindex) {
-		st->ifindex = 0;
+	if (ev->type == NL_EV_NEWADDR && st->await_us && st->ifindex == ev->ifindex) {
+		st->await_us = 0; /* at its new place: the old copy can go */
+		a->dirty = true;
+	} else if (ev->type == NL_EV_DELADDR && st->extra == ev->ifindex) {
+		st->extra = 0;
+		st->await_us = 0;
+	} else if (ev->type == NL_EV_NEWADDR && st->ifindex && st->ifindex != ev->ifindex &&
+		   *agent_link_name(a, ev->ifindex)) {
+		/* now on both of our links: the reconcile keeps the copy it wants */
+		st->extra = ev->ifindex;
+		a->dirty = true;
+	} else if (ev->type == NL_EV_DELADDR && st->ifindex == ev->ifindex) {
+		st->ifindex = st->extra;
+		st->extra = 0;
+		st->await_us = 0;
+		snprintf(st->ifname, IFNAMSIZ, "%s", agent_link_name(a, st->ifindex));
 		a->dirty = true;
 		if (agent_want(a, (size_t)i))
 			log_warn("%s: %s was removed from %s by someone else: restoring",
 				 a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf, st->ifname);
-	} else if (ev->type == NL_EV_NEWADDR && !st->ifindex && a->link.ifindex &&
-		   ev->ifindex == a->link.ifindex) {
+	} else if (ev->type == NL_EV_NEWADDR && !st->ifindex && *agent_link_name(a, ev->ifindex)) {
 		st->ifindex = ev->ifindex;
-		memcpy(st->ifname, a->link.name, IFNAMSIZ);
+		snprintf(st->ifname, IFNAMSIZ, "%s", agent_link_name(a, ev->ifindex));
 		a->dirty = true;
-		if (!agent_want(a, (size_t)i))
-			log_warn("%s: %s appeared on %s while not announced: removing",
-				 a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf, a->link.name);
+		if (agent_want(a, (size_t)i) != ev->ifindex)
+			log_warn("%s: %s appeared on %s while not wanted there: %s",
+				 a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf, st->ifname,
+				 agent_want(a, (size_t)i) ? "moving it" : "removing");
 	}
 }
 

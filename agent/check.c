@@ -35,6 +35,7 @@ struct check_probe {
 /* Per configured address (parallel to cfg->addrs). */
 struct check_addr {
 	bool present;
+	bool standby;  /* on the standby interface (present is for the interface) */
 	bool conflict; /* on the interface with another prefix length */
 	struct nl_addr other;
 	bool originated;
@@ -42,6 +43,7 @@ struct check_addr {
 
 struct check {
 	const struct cfg *cfg;
+	bool dump_standby; /* check_addr_cb() reads the standby interface */
 	struct check_probe *probes;
 	struct check_addr *addrs;
 	int state;
@@ -141,9 +143,11 @@ static void check_addr_cb(const struct nl_addr *addr, void *data)
 	ssize_t i = cfg_addr_find(c->cfg, addr);
 
 	if (i >= 0) {
-		c->addrs[i].present = true;
+		*(c->dump_standby ? &c->addrs[i].standby : &c->addrs[i].present) = true;
 		return;
 	}
+	if (c->dump_standby)
+		return;
 	/* the same IPv6 address with another length: one address to the kernel */
 	for (size_t k = 0; k < c->cfg->naddrs; k++) {
 		const struct nl_addr *a = &c->cfg->addrs[k].addr;
@@ -168,6 +172,12 @@ static void check_interface(struct check *c)
 		ret = nl_link_get(nl, cfg->interface, 0, &l);
 		if (ret == 0)
 			ret = nl_addr_dump(nl, l.ifindex, check_addr_cb, c);
+		c->dump_standby = true;
+		/* missing is no problem of its own: the agent creates it when it is needed */
+		if (cfg->standby_interface[0] &&
+		    nl_link_get(nl, cfg->standby_interface, 0, &l) == 0)
+			nl_addr_dump(nl, l.ifindex, check_addr_cb, c);
+		c->dump_standby = false;
 		nl_destroy(nl);
 	}
 	if (ret == -ENODEV) {
@@ -189,7 +199,7 @@ static void check_agent(struct check *c, const char *state_dir)
 	int ret = state_lock_holder(state_dir, &pid);
 
 	for (size_t i = 0; i < c->cfg->naddrs; i++)
-		present += c->addrs[i].present;
+		present += c->addrs[i].present || c->addrs[i].standby;
 	if (ret < 0) {
 		TEXT(c, "agent state unknown (%s/lock: %s); ", state_dir, strerror(-ret));
 		check_raise(c, CHECK_WARNING);
@@ -246,8 +256,10 @@ static void check_listeners(struct check *c)
 		TEXT(c, "; nothing listens on %s port %u (%s)%s",
 		     nl_addr_str(&c->cfg->addrs[i].addr, buf, sizeof(buf)), AGENT_DNS_PORT,
 		     agent_listen_missing(seen[i]),
-		     c->addrs[i].present ? ": announced and black-holing" : "");
-		check_raise(c, c->addrs[i].present ? CHECK_CRITICAL : CHECK_WARNING);
+		     c->addrs[i].present || c->addrs[i].standby ? ": announced and black-holing"
+								: "");
+		check_raise(c, c->addrs[i].present || c->addrs[i].standby ? CHECK_CRITICAL
+									  : CHECK_WARNING);
 	}
 	free(seen);
 }
@@ -270,7 +282,7 @@ static void check_frr(struct check *c)
 {
 	const struct cfg *cfg = c->cfg;
 	struct frr_opts o = check_frr_opts(cfg, CHECK_FRR_BUDGET_US);
-	size_t present = 0, originated = 0;
+	size_t present = 0, originated = 0, standby = 0;
 	struct frr_view v;
 	char buf[NL_ADDRSTRLEN];
 	int ret;
@@ -294,21 +306,24 @@ static void check_frr(struct check *c)
 	}
 	for (size_t i = 0; i < cfg->naddrs; i++) {
 		const struct nl_addr *a = &cfg->addrs[i].addr;
+		const char *ifname = c->addrs[i].present ? cfg->interface : cfg->standby_interface;
 
-		if (!c->addrs[i].present || !(a->family == AF_INET ? v.asked4 : v.asked6))
+		if (!(c->addrs[i].present || c->addrs[i].standby) ||
+		    !(a->family == AF_INET ? v.asked4 : v.asked6))
 			continue;
 		present++;
 		if (c->addrs[i].originated) {
 			originated++;
+			standby += !c->addrs[i].present;
 			continue;
 		}
 		check_raise(c, CHECK_WARNING);
 		TEXT(c,
 		     "; %s on %s but not originated by %s: check 'redistribute connected' and its "
 		     "route-map, or (intra-area) '%s area' on %s",
-		     nl_addr_str(a, buf, sizeof(buf)), cfg->interface,
+		     nl_addr_str(a, buf, sizeof(buf)), ifname,
 		     a->family == AF_INET ? "ospfd" : "ospf6d",
-		     a->family == AF_INET ? "ip ospf" : "ipv6 ospf6", cfg->interface);
+		     a->family == AF_INET ? "ip ospf" : "ipv6 ospf6", ifname);
 	}
 	if (v.error[0] || v.full4 == 0 || v.full6 == 0)
 		check_raise(c, CHECK_WARNING);
@@ -320,6 +335,9 @@ static void check_frr(struct check *c)
 		TEXT(c, "; no Full OSPFv3 neighbour: nobody hears us");
 	if (v.asked4 || v.asked6) {
 		TEXT(c, "; FRR originates %zu/%zu", originated, present);
+		if (standby)
+			TEXT(c, " (%zu from the standby interface %s)", standby,
+			     cfg->standby_interface);
 		if (v.full4 > 0)
 			TEXT(c, ", %d OSPFv2", v.full4);
 		if (v.full6 > 0)
@@ -338,21 +356,35 @@ static void check_services(struct check *c)
 	for (size_t i = 0; i < cfg->nservices; i++) {
 		const struct cfg_service *s = &cfg->services[i];
 		const struct hc_result *r = &c->probes[i].r;
-		size_t present = 0;
+		size_t present = 0, standby = 0;
 
-		for (size_t j = s->first; j < s->first + s->naddrs; j++)
+		for (size_t j = s->first; j < s->first + s->naddrs; j++) {
 			present += c->addrs[j].present;
-		if (r->status != HC_OK)
+			standby += c->addrs[j].standby && !c->addrs[j].present;
+		}
+		/* failed, and the agent did what it is there for: the campus is served by the
+		 * others, this host only if none is left */
+		if (r->status != HC_OK && standby && !present)
+			check_raise(c, CHECK_WARNING);
+		else if (r->status != HC_OK)
 			check_raise(c, CHECK_CRITICAL);
 		else if (present < s->naddrs)
 			check_raise(c, CHECK_WARNING);
 		if (r->status == HC_OK)
 			TEXT(c, "%s%s: healthy (%llu ms)", i ? "; " : "", s->name,
 			     (unsigned long long)(r->rtt_us / 1000u));
+		else if (standby && !present)
+			TEXT(c, "%s%s: STANDBY, failing while its resolver runs (%s)",
+			     i ? "; " : "", s->name, svc_explain(s, r, why, sizeof(why)));
 		else
 			TEXT(c, "%s%s: FAILED (%s)", i ? "; " : "", s->name,
 			     svc_explain(s, r, why, sizeof(why)));
 		TEXT(c, ", %zu/%zu addresses on %s", present, s->naddrs, cfg->interface);
+		if (standby)
+			TEXT(c,
+			     ", %zu on the standby interface %s (announced at the standby "
+			     "metric: used only where no healthy instance is left)",
+			     standby, cfg->standby_interface);
 		for (size_t j = s->first; j < s->first + s->naddrs; j++)
 			if (c->addrs[j].conflict)
 				TEXT(c, ", %s held as %s (conflict)",

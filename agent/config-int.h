@@ -9,7 +9,7 @@
 
 #include "agent/config.h"
 
-#define CFG_NKEYS 20
+#define CFG_NKEYS 22
 
 struct cfg_key;
 struct cfg_parser;
@@ -40,6 +40,8 @@ void cfg_p_resolver(struct cfg_parser *, const struct cfg_key *, const char *, v
 void cfg_p_query(struct cfg_parser *, const struct cfg_key *, const char *, void *);
 void cfg_p_expect(struct cfg_parser *, const struct cfg_key *, const char *, void *);
 void cfg_p_transport(struct cfg_parser *, const struct cfg_key *, const char *, void *);
+void cfg_p_standby(struct cfg_parser *, const struct cfg_key *, const char *, void *);
+void cfg_p_on_failure(struct cfg_parser *, const struct cfg_key *, const char *, void *);
 
 struct cfg_parser {
 	const char *fname;

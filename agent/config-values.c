@@ -55,7 +55,16 @@ void cfg_p_ifname(struct cfg_parser *ps, const struct cfg_key *k, const char *va
 		return;
 	}
 	snprintf(field, k->size, "%s", value);
-	ps->cfg->interface_line = ps->line;
+	if (field == ps->cfg->interface)
+		ps->cfg->interface_line = ps->line;
+}
+
+void cfg_p_standby(struct cfg_parser *ps, const struct cfg_key *k, const char *value, void *field)
+{
+	if (*value)
+		cfg_p_ifname(ps, k, value, field);
+	else
+		*(char *)field = '\0';
 }
 
 void cfg_p_bool(struct cfg_parser *ps, const struct cfg_key *k, const char *value, void *field)
@@ -341,4 +350,13 @@ void cfg_p_transport(struct cfg_parser *ps, const struct cfg_key *k, const char 
 		*(bool *)field = value[0] == 't';
 	else
 		cfg_error(ps, ps->line, "%s '%s': expected udp or tcp", k->name, value);
+}
+
+void cfg_p_on_failure(struct cfg_parser *ps, const struct cfg_key *k, const char *value,
+		      void *field)
+{
+	if (!strcmp(value, "standby") || !strcmp(value, "withdraw"))
+		*(bool *)field = value[0] == 'w';
+	else
+		cfg_error(ps, ps->line, "%s '%s': expected standby or withdraw", k->name, value);
 }

@@ -28,6 +28,7 @@
 static const struct cfg_key cfg_keys[] = {
     {.name = "interface", AGENT(interface), .parse = cfg_p_ifname, .def = "anycast0"},
     {.name = "create_interface", AGENT(create_interface), .parse = cfg_p_bool, .def = "yes"},
+    {.name = "standby_interface", AGENT(standby_interface), .parse = cfg_p_standby, .def = ""},
     {.name = "maintenance_file",
      AGENT(maintenance_file),
      .parse = cfg_p_path,
@@ -63,6 +64,7 @@ static const struct cfg_key cfg_keys[] = {
      .parse = cfg_p_uint,
      .max = 3600000,
      .def = "2000"},
+    {.name = "on_failure", SERVICE(fail_withdraw), .parse = cfg_p_on_failure, .def = "standby"},
 };
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -427,6 +429,11 @@ static void cfg_finish(struct cfg_parser *ps)
 	}
 	for (size_t i = 0; i < cfg->nservices; i++)
 		cfg_check_resolver(ps, &cfg->services[i]);
+	if (cfg->standby_interface[0] && !strcmp(cfg->standby_interface, cfg->interface))
+		cfg_error(ps, ps->agent_keys[cfg_key_index("standby_interface")],
+			  "standby_interface %s is the interface itself: name a second interface, "
+			  "which the routing configuration announces at a worse metric",
+			  cfg->standby_interface);
 }
 
 int cfg_parse_string(const char *fname, const char *text, struct cfg **out, struct cfg_errors *errs)

@@ -35,11 +35,15 @@ struct cfg_service {
 	unsigned interval_ms, rise, fall;
 	unsigned retry_ms;	    /* a failure while announced is confirmed this soon */
 	unsigned damp_half_life_ms; /* flap damping (health/damp.c); 0: off */
+	bool fail_withdraw;	    /* on_failure = withdraw: never to the standby interface */
 };
 
 struct cfg {
 	char interface[IFNAMSIZ];
 	unsigned interface_line; /* 0 when defaulted */
+	/* A failed service whose resolver still runs moves its addresses here (announced at a
+	 * metric no healthy instance loses to) instead of withdrawing them; "" for none. */
+	char standby_interface[IFNAMSIZ];
 	bool create_interface;
 	char maintenance_file[PATH_MAX];
 	bool withdraw_on_exit;

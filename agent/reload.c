@@ -77,6 +77,12 @@ static int agent_apply(struct agent *a, struct cfg *ncfg)
 		a->link.ifindex = 0;
 		a->link_err = 0;
 	}
+	if (strcmp(old->standby_interface, ncfg->standby_interface)) {
+		a->standby.ifindex = 0;
+		a->standby_err = 0;
+	}
+	for (size_t i = 0; i < ncfg->nservices; i++)
+		nsvcs[i]->may_standby = ncfg->standby_interface[0] != '\0';
 	free(a->svcs);
 	free(a->addrs);
 	a->svcs = nsvcs;

@@ -182,6 +182,7 @@ void svc_resolver(const struct cfg_service *c, struct nl_addr *addr, uint16_t *p
 struct svc_listen {
 	struct nl_addr addr;
 	uint16_t port;
+	int proto;
 	bool found;
 };
 
@@ -189,20 +190,28 @@ static void svc_listen_cb(const struct nl_sock *sk, void *data)
 {
 	struct svc_listen *l = data;
 
-	l->found |= nl_sock_accepts(sk, IPPROTO_TCP, &l->addr, l->port);
+	l->found |= nl_sock_accepts(sk, l->proto, &l->addr, l->port);
+}
+
+/* Does anything listen where c's probes go, on their transport? 1, 0 or -errno. */
+static int svc_resolver_listens(const struct cfg_service *c)
+{
+	struct svc_listen l = {.proto = c->probe.tcp ? IPPROTO_TCP : IPPROTO_UDP};
+	int ret;
+
+	svc_resolver(c, &l.addr, &l.port);
+	ret = nl_listeners(svc_listen_cb, &l);
+	return ret < 0 ? ret : l.found;
 }
 
 const char *svc_explain(const struct cfg_service *c, const struct hc_result *r, char *buf,
 			size_t len)
 {
-	struct svc_listen l = {0};
 	char server[HC_SERVER_MAX];
 
-	svc_resolver(c, &l.addr, &l.port);
 	/* libunbound reports a refused TCP connection as SERVFAIL: the kernel's socket table
 	 * tells whether anything listens there at all */
-	if (!c->probe.tcp || r->status != HC_RCODE || r->rcode != 2 ||
-	    nl_listeners(svc_listen_cb, &l) < 0 || l.found)
+	if (!c->probe.tcp || r->status != HC_RCODE || r->rcode != 2 || svc_resolver_listens(c) != 0)
 		return r->why;
 	snprintf(buf, len, "connection refused: nothing listens on %s",
 		 hc_server_str(&c->probe.server, server, sizeof(server)));
@@ -279,6 +288,44 @@ static void svc_damp_timer(void *data)
 	s->cb(s, NULL, s->data);
 }
 
+/* A failure: does the service belong on the standby interface (its resolver still runs and
+ * answers wrongly or late: it can still serve from its cache and local zones) or nowhere
+ * (nothing listens: crashed or stopped; on_failure = withdraw; the probe could not even
+ * run)? Asked of the kernel at each failure once the service is out, and when it goes out. */
+static void svc_classify(struct svc *s, const struct hc_result *r, bool notify)
+{
+	bool standby = s->standby;
+	char server[HC_SERVER_MAX];
+	const char *why = r->why;
+	int ret;
+
+	if (!s->may_standby || s->fsm.up)
+		return;
+	/* the kernel's socket table, not s->lost: a restarted resolver listens anew */
+	if (s->cfg->fail_withdraw || (r->status != HC_TIMEOUT && r->status != HC_RCODE)) {
+		standby = false;
+	} else {
+		ret = svc_resolver_listens(s->cfg);
+		if (ret >= 0)
+			standby = ret;
+		if (ret == 0)
+			why = "nothing listens there";
+	}
+	if (standby == s->standby)
+		return;
+	s->standby = standby;
+	if (!notify)
+		return; /* the verdict that comes with it says it */
+	if (standby)
+		log_warn("%s: failing while its resolver runs: %s; on the standby interface",
+			 s->cfg->name, r->why);
+	else
+		log_warn("%s: the resolver %s fails: %s; withdrawn from the standby interface",
+			 s->cfg->name, hc_server_str(&s->cfg->probe.server, server, sizeof(server)),
+			 why);
+	s->cb(s, NULL, s->data);
+}
+
 /* One probe's verdict, from either probe. After the kernel reported the resolver's
  * listening socket destroyed, a failed probe is the second, independent failure: the
  * service goes down at once, whatever `fall` says. */
@@ -301,6 +348,8 @@ static void svc_feed(struct svc *s, const struct hc_result *r)
 		change = hc_fsm_feed(&s->fsm, ok);
 	if (ok)
 		s->lost = false;
+	else if (change == HC_WENT_DOWN || s->fsm.bad >= s->fsm.fall)
+		svc_classify(s, r, change == HC_SAME);
 	if (change != HC_SAME) {
 		svc_mark(s);
 		s->transitions++;
@@ -353,6 +402,13 @@ void svc_listener_lost(struct svc *s)
 		log_debug("%s: the resolver's listening socket was destroyed: probing now",
 			  s->cfg->name);
 	s->lost = true;
+	if (!s->fsm.up && s->standby) {
+		s->standby = false;
+		log_warn("%s: the resolver's listening socket was destroyed: withdrawn from the "
+			 "standby interface",
+			 s->cfg->name);
+		s->cb(s, NULL, s->data);
+	}
 	if (!s->fsm.up)
 		return;
 	if (!p->hc || !hc_busy(p->hc)) {
@@ -366,6 +422,7 @@ void svc_listener_lost(struct svc *s)
 void svc_reset(struct svc *s, bool up)
 {
 	hc_fsm_init(&s->fsm, s->cfg->rise, s->cfg->fall, up);
+	s->standby = false;
 	svc_mark(s);
 }
 

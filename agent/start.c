@@ -97,6 +97,7 @@ static int agent_setup(struct agent *a)
 				strerror(-ret));
 			return ret;
 		}
+		a->svcs[i]->may_standby = a->cfg->standby_interface[0] != '\0';
 		a->nsvcs++;
 	}
 	return 0;
@@ -126,7 +127,8 @@ static int agent_take_over(struct agent *a, const struct state *prev)
 
 		if (k >= 0) {
 			/* on the interface itself the kernel's dump is the truth, not a file */
-			if (!a->addrs[k].ifindex && p->ifindex != a->link.ifindex) {
+			if (!a->addrs[k].ifindex && p->ifindex != a->link.ifindex &&
+			    p->ifindex != a->standby.ifindex) {
 				a->addrs[k].ifindex = p->ifindex;
 				memcpy(a->addrs[k].ifname, p->ifname, IFNAMSIZ);
 			}
@@ -160,9 +162,12 @@ static int agent_adopt(struct agent *a)
 	if (ret == 0 && prev.handover)
 		log_info("taking over from the agent that stopped for an upgrade (pid %ld)",
 			 prev.pid);
-	if (a->nsvcs && agent_link(a) == 0 &&
-	    nl_addr_dump(a->nl, a->link.ifindex, agent_dump_addr, a) < 0)
-		a->resync = true;
+	if (a->nsvcs) {
+		agent_link(a);
+		agent_standby_link(a);
+		if (agent_read_addrs(a) < 0)
+			a->resync = true;
+	}
 	ret = agent_take_over(a, ret == 0 ? &prev : &(struct state){0});
 	state_free(&prev);
 	if (ret < 0)
@@ -170,10 +175,19 @@ static int agent_adopt(struct agent *a)
 	state_handover_clear(a->state_dir);
 	for (size_t i = 0; i < a->nsvcs; i++) {
 		const struct cfg_service *c = a->svcs[i]->cfg;
-		size_t n = 0;
+		size_t n = 0, sb = 0;
 
-		for (size_t j = c->first; j < c->first + c->naddrs; j++)
+		for (size_t j = c->first; j < c->first + c->naddrs; j++) {
 			n += a->link.ifindex && a->addrs[j].ifindex == a->link.ifindex;
+			sb += a->standby.ifindex && a->addrs[j].ifindex == a->standby.ifindex;
+		}
+		if (!n && sb) {
+			/* it had failed with its resolver running: there until probes decide */
+			a->svcs[i]->standby = true;
+			log_info("%s: %zu of %zu addresses on the standby interface %s: kept there "
+				 "until probes say otherwise",
+				 c->name, sb, c->naddrs, a->cfg->standby_interface);
+		}
 		if (!n)
 			continue;
 		svc_reset(a->svcs[i], true);

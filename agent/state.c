@@ -54,6 +54,8 @@ int state_write(const char *dir, const struct state *st)
 			(unsigned long long)s->rtt_us, s->last[0] ? s->last : "-");
 		if (s->damped)
 			fprintf(f, "damped %s %lld\n", s->name, (long long)s->damped_until);
+		if (s->state[0])
+			fprintf(f, "state %s %s\n", s->name, s->state);
 	}
 	for (size_t i = 0; i < st->nplaced; i++)
 		fprintf(f, "placed %s %u %s\n", nl_addr_str(&st->placed[i].addr, buf, sizeof(buf)),
@@ -170,6 +172,14 @@ static int state_line(struct state *st, char *line)
 				st->svcs[i].damped = true;
 				st->svcs[i].damped_until = v[0];
 			}
+		return 0;
+	}
+	if (!strcmp(f[0], "state")) {
+		if (!f[1] || !f[2] || strlen(f[2]) >= sizeof(st->svcs[0].state))
+			return -EBADMSG;
+		for (size_t i = 0; i < st->nsvcs; i++)
+			if (!strcmp(st->svcs[i].name, f[1]))
+				snprintf(st->svcs[i].state, sizeof(st->svcs[i].state), "%s", f[2]);
 		return 0;
 	}
 	if (!strcmp(f[0], "placed")) {

@@ -28,6 +28,7 @@ struct state_svc {
 	uint64_t rtt_us; /* of the last probe */
 	char last[96];	 /* "ok", or why the last probe failed */
 	bool damped;	 /* flapping: kept withdrawn ("damped" line) */
+	char state[16];	 /* svc_state_name(): "up", "standby", ... ("" from an older agent) */
 	int64_t
 	    damped_until; /* CLOCK_REALTIME seconds, as the penalty decays if it flaps no more */
 };

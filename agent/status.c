@@ -36,8 +36,11 @@ static void status_services(const struct state *st, int64_t now, FILE *out)
 
 		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
 		fprintf(out, "service %s: %s since %s (%s), %u transition%s", s->name,
-			s->up ? "up" : "down", since, status_ago(now - s->since, ago, sizeof(ago)),
-			s->transitions, s->transitions == 1 ? "" : "s");
+			s->state[0] ? s->state
+			: s->up	    ? "up"
+				    : "down",
+			since, status_ago(now - s->since, ago, sizeof(ago)), s->transitions,
+			s->transitions == 1 ? "" : "s");
 		if (!s->probed)
 			fprintf(out, "; not probed yet\n");
 		else if (!strcmp(s->last, "ok"))

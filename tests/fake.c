@@ -153,7 +153,21 @@ int fk_addr_del(unsigned ifindex, const struct nl_addr *a)
 		return -EADDRNOTAVAIL;
 	fk_event(NL_EV_DELADDR, ifindex, NULL, &fk.addrs[i].a);
 	fk.addrs[i] = fk.addrs[--fk.naddrs];
+	if (fk.watch.family && same_host(&fk.watch, a)) {
+		bool left = false;
+
+		for (size_t k = 0; k < fk.naddrs; k++)
+			left |= same_host(&fk.addrs[k].a, a);
+		fk.watch_gaps += !left;
+	}
 	return 0;
+}
+
+void fk_release_events(void)
+{
+	fk.hold_events = false;
+	if (write(fk.evfd[1], "e", 1) < 0)
+		fk.overrun = true;
 }
 
 bool fk_has(unsigned ifindex, const char *addr)
@@ -323,6 +337,8 @@ int nl_event_read(struct nl *nl, nl_event_cb cb, void *data)
 	(void)nl;
 	while (read(fk.evfd[0], buf, sizeof(buf)) > 0)
 		;
+	if (fk.hold_events)
+		return 0;
 	memcpy(evs, fk.events, n * sizeof(evs[0]));
 	fk.nevents = 0;
 	fk.overrun = false;

@@ -39,7 +39,11 @@ struct fake_kernel {
 	/* events queued for the agent's event socket */
 	struct nl_event events[512];
 	size_t nevents;
-	bool overrun; /* the next nl_event_read() says ENOBUFS */
+	bool overrun;	  /* the next nl_event_read() says ENOBUFS */
+	bool hold_events; /* the kernel is slow to report: nothing is read until released */
+	/* removals that left watch on no link at all (a withdrawal, not a move) */
+	struct nl_addr watch;
+	unsigned watch_gaps;
 	int evfd[2];
 };
 
@@ -68,6 +72,7 @@ unsigned fk_link_index(const char *name); /* 0 when absent */
 int fk_addr_add(unsigned ifindex, const struct nl_addr *a);
 int fk_addr_del(unsigned ifindex, const struct nl_addr *a);
 bool fk_has(unsigned ifindex, const char *addr);
+void fk_release_events(void);
 bool fk_drained(const char *addr);
 /* The kernel reports a socket of proto (IPPROTO_TCP/UDP) bound to addr:port destroyed;
  * false when no watch of the agent lets it through. */

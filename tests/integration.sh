@@ -78,6 +78,7 @@ write_agent_conf() {
 		echo "withdraw_on_exit = yes"
 		echo "log_level = info"
 		echo "frr_check = no" # no FRR here: --check-once judges the resolver and the link
+		[ -z "${AGENT_EXTRA:-}" ] || echo "$AGENT_EXTRA"
 		echo
 		echo "[service resolver]"
 		echo "addresses = $addrs"
@@ -844,6 +845,63 @@ tap_check "(26) --maintenance on with no agent running: exit 1, saying so" \
 	eval "[ $st = 1 ] && grep -q 'no agent runs' '$T/maint.out' || { cat '$T/maint.out'; false; }"
 rm -f "$MAINT"
 agent_start
+up
+
+# ---------------- (28) standby interface: failing but running moves, gone withdraws
+
+# moved_without_gap MONFILE ADDR FROM TO: ADDR was added on TO before it was deleted from
+# FROM (ip -o monitor lines: "N: DEV    inet ADDR ..."; "Deleted N: DEV ...").
+moved_without_gap() {
+	local f=$1 a=${2%/*} from=$3 to=$4 added deleted
+	added=$(grep -n -E "^[0-9]+: $to +inet6? $a/" "$f" | head -n 1 | cut -d: -f1)
+	deleted=$(grep -n -E "^Deleted [0-9]+: $from +inet6? $a/" "$f" | head -n 1 | cut -d: -f1)
+	[ -n "$added" ] && [ -n "$deleted" ] && [ "$added" -lt "$deleted" ] || {
+		echo "# $a: added on $to at line ${added:-none}, deleted from $from at line ${deleted:-none} of $f"
+		false
+	}
+}
+sb_present() { ns_addrs_present "$NS" "$SB" "$@"; }
+sb_absent() { ns_addrs_absent "$NS" "$SB" "$@"; }
+on_standby_only() { sb_present "${ADDRS[@]}" && addrs_absent "${ADDRS[@]}"; }
+nowhere() { sb_absent "${ADDRS[@]}" && addrs_absent "${ADDRS[@]}"; }
+
+SB=aasb0
+agent_ensure "(28) standby"
+up
+ip -n "$NS" link add "$SB" type ifb
+AGENT_EXTRA="standby_interface = $SB" write_agent_conf "$CONF" "$A4, $A6"
+mark=$(file_size "$LOG")
+kill -HUP "$AGENT_PID"
+tap_check "(28) reload with standby_interface: the agent brings $SB up, nothing moves" 	wait_for 3 eval "log_has '$LOG' '$mark' reloaded && ip -n '$NS' -o link show '$SB' | grep -q ',UP' && addrs_present ${ADDRS[*]}"
+mon_start mon "$NS" "$T/mon.standby"
+ub_servfail_inject "$NS" "$T"
+tap_check "(28) SERVFAIL with the resolver running: both addresses on $SB, none on $IF" 	wait_for "$T_CHANGE" on_standby_only
+tap_check "(28) ... logged as STANDBY with the reason" 	wait_for 3 log_has "$LOG" "$mark" 'standby after [0-9]+ failed probes: rcode'
+mon_sync "$NS" "$T/mon.standby"
+tap_check "(28) ... each address was on $SB before it left $IF" 	eval "moved_without_gap '$T/mon.standby' $A4 $IF $SB && moved_without_gap '$T/mon.standby' $A6 $IF $SB"
+st=0
+run_agent "$T/sb.out" -c "$CONF" --check-once || st=$?
+tap_check "(28) --check-once: WARNING (1), naming the standby and where the addresses are" 	eval "[ $st = 1 ] && grep -qi 'WARNING.*STANDBY.*servfail.*2 on the standby interface $SB' '$T/sb.out' || { cat '$T/sb.out'; false; }"
+run_agent "$T/sb.out" -c "$CONF" --status
+tap_check "(28) --status: the service is in standby, its addresses on $SB" 	eval "grep -q '^service resolver: standby since' '$T/sb.out' && grep -q 'announced on $SB' '$T/sb.out' || { cat '$T/sb.out'; false; }"
+mon_stop "$mon" "$NS" "$T/mon.standby"
+mon_start mon "$NS" "$T/mon.back"
+ub_servfail_clear "$NS" "$T"
+tap_check "(28) SERVFAIL cleared: back on $IF, none left on $SB" 	wait_for "$T_CHANGE" eval "addrs_present ${ADDRS[*]} && sb_absent ${ADDRS[*]}"
+mon_sync "$NS" "$T/mon.back"
+tap_check "(28) ... each address was on $IF before it left $SB" 	eval "moved_without_gap '$T/mon.back' $A4 $SB $IF && moved_without_gap '$T/mon.back' $A6 $SB $IF"
+mon_stop "$mon" "$NS" "$T/mon.back"
+ub_servfail_inject "$NS" "$T"
+wait_for "$T_CHANGE" on_standby_only
+mark=$(file_size "$LOG")
+ub_stop "$T"
+tap_check "(28) unbound killed while on standby: nothing listens, withdrawn from $SB too" 	wait_for "$T_CHANGE" nowhere
+tap_check "(28) ... logged with the reason" 	wait_for 3 log_has "$LOG" "$mark" 'withdrawn from the standby interface'
+ub_start "$NS" "$T"
+tap_check "(28) unbound restarted (answering again): back on $IF" up
+AGENT_EXTRA="" write_agent_conf "$CONF" "$A4, $A6"
+kill -HUP "$AGENT_PID"
+ip -n "$NS" link del "$SB"
 up
 
 # ------------------------------------------------------------------------ sanitizer reports

@@ -632,6 +632,106 @@ static void test_flapping_damped(void **state)
 	state_free(&st);
 }
 
+static bool on_standby(struct env *e, const char *addr)
+{
+	unsigned idx = fk_link_index("anycast9");
+
+	(void)e;
+	return idx && fk_has(idx, addr);
+}
+
+static bool both_standby(struct env *e)
+{
+	return on_standby(e, A4) && on_standby(e, A6) && both_off(e);
+}
+
+static bool standby_empty(struct env *e)
+{
+	return !on_standby(e, A4) && !on_standby(e, A6);
+}
+
+static bool both_on_only(struct env *e)
+{
+	return both_on(e) && standby_empty(e);
+}
+
+static const char *svc_state_of(struct env *e)
+{
+	return svc_state_name(agent_svc_state(e->a, e->a->svcs[0]));
+}
+
+/* standby_interface: a resolver that answers SERVFAIL moves its addresses to the standby
+ * interface, never leaving them on no link in between, and back when it recovers; one that
+ * is gone (nothing listens) is withdrawn from there; maintenance withdraws; a restarted
+ * agent finds them there and keeps them; on_failure = withdraw never uses it. */
+static void test_standby(void **state)
+{
+	struct env *e = *state;
+	char cmd[160];
+
+	write_conf(e, A4 ", " A6, "standby_interface = anycast9");
+	assert_int_equal(nl_addr_parse(A4, &fk.watch), 0);
+	start_up(e);
+	assert_true(fk_link_index("anycast9") != 0);
+	assert_true(standby_empty(e));
+	assert_string_equal(svc_state_of(e), "up");
+
+	fr.mode = FR_SERVFAIL;
+	assert_true(run_until(e, both_standby, 500));
+	assert_string_equal(svc_state_of(e), "standby");
+	/* the old copy stays until the kernel has reported the new one (IPv6: after DAD) */
+	fk.hold_events = true;
+	fr.mode = FR_OK;
+	assert_true(run_until(e, both_on, 500));
+	assert_false(run_until(e, standby_empty, 100));
+	fk_release_events();
+	assert_true(run_until(e, both_on_only, 100));
+	assert_int_equal(fk.watch_gaps, 0);
+
+	/* gone: nothing listens any more */
+	fr.mode = FR_SERVFAIL;
+	assert_true(run_until(e, both_standby, 500));
+	fr.deaf = true;
+	assert_true(run_until(e, nothing_anywhere, 500));
+	assert_string_equal(svc_state_of(e), "down");
+	assert_int_equal(fk.watch_gaps, 1);
+	/* restarted, still failing: back on the standby interface */
+	fr.deaf = false;
+	assert_true(run_until(e, both_standby, 500));
+
+	/* a restarted agent keeps them there while the resolver still fails */
+	agent_destroy(e->a);
+	e->a = new_agent(e);
+	e->tick = NULL;
+	assert_int_equal(agent_start(e->a), 0);
+	assert_true(both_standby(e));
+	assert_false(run_until(e, standby_empty, 200));
+
+	/* maintenance takes them away from there too */
+	snprintf(cmd, sizeof(cmd), "touch %s/maint", e->dir);
+	assert_int_equal(system(cmd), 0);
+	assert_true(run_until(e, nothing_anywhere, 500));
+	snprintf(cmd, sizeof(cmd), "rm %s/maint", e->dir);
+	assert_int_equal(system(cmd), 0);
+	assert_true(run_until(e, both_standby, 1000));
+
+	/* on_failure = withdraw: out, not on standby */
+	fr.mode = FR_OK;
+	assert_true(run_until(e, both_on_only, 500));
+	write_conf(e, A4 ", " A6, "standby_interface = anycast9");
+	{
+		FILE *f = fopen(e->conf, "a");
+
+		assert_non_null(f);
+		fputs("on_failure = withdraw\n", f);
+		fclose(f);
+	}
+	agent_reload(e->a);
+	fr.mode = FR_SERVFAIL;
+	assert_true(run_until(e, nothing_anywhere, 500));
+	assert_false(run_until(e, both_standby, 200));
+}
+
 /* A kernel without the reports: the agent says so and probes as before. */
 static void test_no_socket_reports(void **state)
 {
@@ -749,6 +849,7 @@ int main(void)
 	    T(test_listener_lost),
 	    T(test_not_announced_where_nothing_listens),
 	    T(test_flapping_damped),
+	    T(test_standby),
 	    T(test_no_socket_reports),
 	    T(test_second_agent_refused),
 	    T(test_state_file),

@@ -22,6 +22,7 @@ static const char *good_text = "; a full file\n"
 			       "[agent]\n"
 			       "interface = anycast0\n"
 			       "create_interface = no\n"
+			       "standby_interface = anycast-sb\n"
 			       "maintenance_file = /run/aa/maint ; inline comment\n"
 			       "withdraw_on_exit = off\n"
 			       "drain_ms = 0\n"
@@ -42,7 +43,9 @@ static const char *good_text = "; a full file\n"
 			       "transport = udp\n"
 			       "retry_ms = 0\n"
 			       "damping_half_life_ms = 2000\n"
+			       "on_failure = standby\n"
 			       "[service second]\n"
+			       "  on_failure = withdraw\n"
 			       "  addresses = 10.53.0.54 ; indented: a key, not a continuation\n"
 			       "  query = example.org.\n"
 			       "  addresses = fd53::54 ; a second line adds to the first\n";
@@ -131,7 +134,9 @@ static void test_good(void **state)
 	assert_int_equal(cfg->nservices, 2);
 	s = find(cfg, "resolver");
 	assert_non_null(s);
-	assert_int_equal(s->line, 13);
+	assert_int_equal(s->line, 14);
+	assert_string_equal(cfg->standby_interface, "anycast-sb");
+	assert_false(s->fail_withdraw);
 	assert_int_equal(s->naddrs, 2);
 	assert_string_equal(addr_str(cfg, s, 0), "10.53.0.53/32");
 	assert_string_equal(addr_str(cfg, s, 1), "fd53::53/128");
@@ -150,6 +155,7 @@ static void test_good(void **state)
 	assert_non_null(s);
 	assert_int_equal(s->naddrs, 2);
 	assert_string_equal(s->probe.qname, "example.org.");
+	assert_true(s->fail_withdraw);
 	/* the flat address table and its index */
 	assert_int_equal(cfg->naddrs, 4);
 	for (size_t i = 0; i < cfg->naddrs; i++)
@@ -184,6 +190,8 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg->vtysh, "/usr/bin/vtysh");
 	assert_string_equal(cfg->frr_pathspace, "");
 	assert_int_equal(cfg->log_level, LOG_INFO);
+	assert_string_equal(cfg->standby_interface, "");
+	assert_int_equal(cfg->interface_line, 0);
 	s = &cfg->services[0];
 	assert_string_equal(server(s), "127.0.0.1@53");
 	assert_int_equal(s->probe.qtype, 1);
@@ -249,6 +257,17 @@ static void test_numbers(void **state)
 	expect_service_error("retry_ms = 60001",
 			     "t.conf:4: retry_ms = 60001: expected a whole number from 0 to 60000");
 	expect_service_error("transport = sctp", "t.conf:4: transport 'sctp': expected udp or tcp");
+	expect_service_error("on_failure = ignore",
+			     "t.conf:4: on_failure 'ignore': expected standby or withdraw");
+	expect_error(
+	    "[agent]\ninterface = a0\nstandby_interface = a0\n[service r]\naddresses = "
+	    "10.0.0.1\nquery = x.\n",
+	    "t.conf:3: standby_interface a0 is the interface itself: name a second interface, "
+	    "which the routing configuration announces at a worse metric");
+	expect_error("[agent]\nstandby_interface = a/b\n[service r]\naddresses = "
+		     "10.0.0.1\nquery = x.\n",
+		     "t.conf:2: standby_interface 'a/b' is not a valid interface name (1-15 "
+		     "characters, no '/', ':', spaces or control characters, not '.' or '..')");
 	expect_service_error(
 	    "damping_half_life_ms = 3600001",
 	    "t.conf:4: damping_half_life_ms = 3600001: expected a whole number from 0 "
