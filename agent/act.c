@@ -173,6 +173,18 @@ int act_del(struct act *act, unsigned ifindex, const struct nl_addr *a, unsigned
 	return ret == -ENODEV ? 1 : ret;
 }
 
+int act_standby_add(struct act *act, unsigned ifindex, const struct nl_addr *a)
+{
+	return nl_standby_add(act->nl, ifindex, a);
+}
+
+int act_standby_del(struct act *act, unsigned ifindex, const struct nl_addr *a, unsigned drain_ms)
+{
+	if (drain_ms && act_drain_start(act, a, drain_ms) < 0)
+		log_debug("no drain route for this withdrawal");
+	return nl_standby_del(act->nl, ifindex, a);
+}
+
 size_t act_drains(struct act *act, const struct nl_addr **list)
 {
 	struct nl_addr *l = realloc(act->list, (act->ndrains ? act->ndrains : 1) * sizeof(*l));

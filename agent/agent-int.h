@@ -99,8 +99,9 @@ void svc_reset(struct svc *s, bool up);
 struct agent_addr {
 	unsigned ifindex; /* 0: not on any link we handle */
 	char ifname[IFNAMSIZ];
-	unsigned extra;	   /* also on this other link of ours (a move cut short): removed */
-	uint64_t await_us; /* extra waits for the kernel's report of ifindex until then */
+	/* The standby routes (nl_standby_add()) go through this link; 0: none. */
+	unsigned sb;
+	uint64_t await_us; /* sb waits for the kernel's report of the address until then */
 	bool conflict;	   /* the kernel holds it with another prefix length */
 	bool deaf;	   /* nothing listens on its port 53: not announced (listen.c) */
 };
@@ -133,9 +134,8 @@ struct agent {
 	struct agent_addr *addrs;
 	struct agent_orphan *orphans;
 	size_t norphans;
-	struct nl_link link;		 /* the interface; link.ifindex 0 while it is missing */
-	struct nl_link standby;		 /* standby_interface; ifindex 0 while missing or unset */
-	const struct nl_link *dump_link; /* the link agent_dump_addr() is reading */
+	struct nl_link link;	/* the interface; link.ifindex 0 while it is missing */
+	struct nl_link standby; /* standby_interface; ifindex 0 while missing or unset */
 	int lock_fd;
 	int link_err; /* last interface error logged, so it is logged once */
 	int standby_err;
@@ -155,7 +155,7 @@ struct agent {
 void agent_link_error(struct agent *a, int err);
 int agent_link(struct agent *a);
 int agent_standby_link(struct agent *a);
-/* Reads what the kernel holds on the interface and the standby interface. */
+/* Reads what the kernel holds on the interface. */
 int agent_read_addrs(struct agent *a);
 /* Whether s's addresses belong on the standby interface now. */
 bool agent_svc_standby(const struct agent *a, const struct svc *s);

@@ -115,66 +115,24 @@ int agent_standby_link(struct agent *a)
 	return ret;
 }
 
-/* The name of the link the agent handles with this index ("" for none). */
-static const char *agent_link_name(const struct agent *a, unsigned ifindex)
-{
-	if (ifindex && ifindex == a->link.ifindex)
-		return a->link.name;
-	if (ifindex && ifindex == a->standby.ifindex)
-		return a->standby.name;
-	return "";
-}
-
 void agent_dump_addr(const struct nl_addr *addr, void *data)
 {
 	struct agent *a = data;
-	const struct nl_link *l = a->dump_link ? a->dump_link : &a->link;
 	ssize_t i = cfg_addr_find(a->cfg, addr);
-	struct agent_addr *st = i >= 0 ? &a->addrs[i] : NULL;
 
-	if (!st || st->ifindex == l->ifindex)
-		return;
-	if (st->ifindex) {
-		/* on two links (a move cut short): the reconcile keeps the copy it wants */
-		st->extra = l->ifindex;
-		return;
-	}
-	st->ifindex = l->ifindex;
-	memcpy(st->ifname, l->name, IFNAMSIZ);
-}
-
-/* Forgets what the agent believed about link l's addresses (before re-reading it). */
-static void agent_forget_addrs(struct agent *a, unsigned ifindex)
-{
-	for (size_t i = 0; i < a->cfg->naddrs; i++) {
-		struct agent_addr *st = &a->addrs[i];
-
-		if (st->extra == ifindex)
-			st->extra = 0;
-		if (st->ifindex != ifindex)
-			continue;
-		st->ifindex = st->extra;
-		st->extra = 0;
-		st->await_us = 0;
-		snprintf(st->ifname, IFNAMSIZ, "%s", agent_link_name(a, st->ifindex));
+	if (i >= 0 && !a->addrs[i].ifindex) {
+		a->addrs[i].ifindex = a->link.ifindex;
+		memcpy(a->addrs[i].ifname, a->link.name, IFNAMSIZ);
 	}
 }
 
-/* What the interfaces hold, from the kernel: after lost events and at the start. */
+/* What the interface holds, from the kernel: after lost events and at the start. */
 int agent_read_addrs(struct agent *a)
 {
-	const struct nl_link *links[2] = {&a->link, &a->standby};
-	int ret = 0;
-
-	for (size_t k = 0; k < 2 && ret == 0; k++) {
-		if (!links[k]->ifindex)
-			continue;
-		agent_forget_addrs(a, links[k]->ifindex);
-		a->dump_link = links[k];
-		ret = nl_addr_dump(a->nl, links[k]->ifindex, agent_dump_addr, a);
-	}
-	a->dump_link = NULL;
-	return ret;
+	for (size_t i = 0; i < a->cfg->naddrs; i++)
+		if (a->addrs[i].ifindex == a->link.ifindex)
+			a->addrs[i].ifindex = 0;
+	return nl_addr_dump(a->nl, a->link.ifindex, agent_dump_addr, a);
 }
 
 static bool agent_svc_wanted(const struct agent *a, const struct svc *s)
@@ -218,17 +176,21 @@ enum svc_state agent_svc_state(const struct agent *a, const struct svc *s)
 }
 
 /* Where address i should be: on the interface while its service deserves it and something
- * listens on it, on the standby interface while the service failed but its resolver still
- * answers something, else nowhere. */
-static unsigned agent_want(const struct agent *a, size_t i)
+ * listens on it (the interface's index), announced through the standby interface while the
+ * service failed but its resolver still answers something (0, *sb the standby interface's
+ * index), else nowhere (0, *sb 0). */
+static unsigned agent_want(const struct agent *a, size_t i, unsigned *sb)
 {
 	const struct svc *s = a->svcs[a->cfg->addrs[i].svc];
 
+	*sb = 0;
 	if (a->addrs[i].deaf)
 		return 0;
 	if (agent_svc_wanted(a, s))
 		return a->link.ifindex;
-	return agent_svc_standby(a, s) ? a->standby.ifindex : 0;
+	if (agent_svc_standby(a, s))
+		*sb = a->standby.ifindex;
+	return 0;
 }
 
 static void agent_addr_error(struct agent *a, const char *what, const struct nl_addr *addr, int err)
@@ -253,7 +215,7 @@ static void agent_status(struct agent *a)
 		up += a->svcs[i]->fsm.up;
 	for (size_t i = 0; i < a->cfg->naddrs; i++) {
 		on += a->addrs[i].ifindex && a->addrs[i].ifindex == a->link.ifindex;
-		sb += a->addrs[i].ifindex && a->addrs[i].ifindex == a->standby.ifindex;
+		sb += a->addrs[i].sb != 0;
 		conflicts += a->addrs[i].conflict;
 	}
 	if (sb)
@@ -287,7 +249,7 @@ void agent_publish(struct agent *a)
 	st.maintenance = a->maintenance;
 	st.handover = a->handover;
 	st.svcs = calloc(a->nsvcs + 1, sizeof(*st.svcs));
-	st.placed = calloc(a->cfg->naddrs + a->norphans + 1, sizeof(*st.placed));
+	st.placed = calloc(2 * a->cfg->naddrs + a->norphans + 1, sizeof(*st.placed));
 	if (!st.svcs || !st.placed)
 		goto out;
 	for (size_t i = 0; i < a->nsvcs; i++) {
@@ -310,6 +272,13 @@ void agent_publish(struct agent *a)
 			o->damped_until = (int64_t)time(NULL) +
 					  (int64_t)((at > now ? at - now : 0) / 1000000u) + 1;
 		}
+	}
+	for (size_t i = 0; i < a->cfg->naddrs; i++) {
+		if (!a->addrs[i].sb)
+			continue;
+		st.placed[st.nplaced] = (struct state_addr){
+		    .addr = a->cfg->addrs[i].addr, .ifindex = a->addrs[i].sb, .standby = true};
+		memcpy(st.placed[st.nplaced++].ifname, a->cfg->standby_interface, IFNAMSIZ);
 	}
 	for (size_t i = 0; i < a->cfg->naddrs + a->norphans; i++) {
 		bool orphan = i >= a->cfg->naddrs;
@@ -376,7 +345,7 @@ static int agent_place(struct agent *a, size_t i, unsigned want)
 			    "%s: %s is already on %s as %s: not announced until that address is "
 			    "removed",
 			    a->svcs[a->cfg->addrs[i].svc]->cfg->name,
-			    nl_addr_str(addr, buf, sizeof(buf)), agent_link_name(a, want),
+			    nl_addr_str(addr, buf, sizeof(buf)), a->link.name,
 			    nl_addr_str(&other, obuf, sizeof(obuf)));
 		st->conflict = true;
 		return ret;
@@ -387,10 +356,37 @@ static int agent_place(struct agent *a, size_t i, unsigned want)
 	}
 	if (st->conflict)
 		log_info("%s: the conflict on %s is gone", nl_addr_str(addr, buf, sizeof(buf)),
-			 agent_link_name(a, want));
+			 a->link.name);
 	st->conflict = false;
 	st->ifindex = want;
-	snprintf(st->ifname, IFNAMSIZ, "%s", agent_link_name(a, want));
+	memcpy(st->ifname, a->link.name, IFNAMSIZ);
+	return ret;
+}
+
+static int agent_standby_add(struct agent *a, struct agent_addr *st, const struct nl_addr *addr,
+			     unsigned sb)
+{
+	int ret = act_standby_add(a->act, sb, addr);
+
+	if (ret < 0) {
+		agent_addr_error(a, "announce on the standby interface", addr, ret);
+		return ret;
+	}
+	st->sb = sb;
+	return ret;
+}
+
+static int agent_standby_del(struct agent *a, struct agent_addr *st, const struct nl_addr *addr,
+			     unsigned drain_ms)
+{
+	int ret = act_standby_del(a->act, st->sb, addr, drain_ms);
+
+	if (ret < 0) {
+		agent_addr_error(a, "remove the standby announcement of", addr, ret);
+		return ret;
+	}
+	st->sb = 0;
+	st->await_us = 0;
 	return ret;
 }
 
@@ -406,7 +402,7 @@ int agent_reconcile(struct agent *a)
 	if (a->nsvcs && a->cfg->standby_interface[0] && (!a->standby.ifindex || a->restandby) &&
 	    agent_standby_link(a) < 0)
 		failed++;
-	if (a->resync && (a->link.ifindex || a->standby.ifindex)) {
+	if (a->resync && a->link.ifindex) {
 		ret = agent_read_addrs(a);
 		if (ret < 0) {
 			agent_link_error(a, ret);
@@ -428,68 +424,50 @@ int agent_reconcile(struct agent *a)
 	for (size_t i = 0; i < a->cfg->naddrs; i++) {
 		struct agent_addr *st = &a->addrs[i];
 		const struct nl_addr *addr = &a->cfg->addrs[i].addr;
-		unsigned want = agent_want(a, i), have, left;
-		char had[IFNAMSIZ];
-		int placed = -1;
+		unsigned sb, want = agent_want(a, i, &sb), have = st->ifindex;
+		int placed;
 
-		if (st->extra) {
-			/* on both links: keep the copy that is wanted, remove the other once the
-			 * kernel has reported the new one */
-			if (st->extra == want) {
-				st->extra = st->ifindex;
-				st->ifindex = want;
-				st->await_us = 0;
-				snprintf(st->ifname, IFNAMSIZ, "%s", agent_link_name(a, want));
+		/* To the standby announcement: it comes first, the address goes after, so
+		 * that the host never stops announcing it; nothing is drained then. */
+		if (sb && st->sb != sb) {
+			ret = st->sb ? agent_standby_del(a, st, addr, 0) : 0;
+			if (ret >= 0)
+				ret = agent_standby_add(a, st, addr, sb);
+			failed += ret < 0;
+			changed += ret == 0;
+		}
+		if (have && have != want) {
+			ret = agent_remove(a, have, addr, planned && !want && !st->sb);
+			if (ret < 0) {
+				failed++;
+				continue;
 			}
+			st->ifindex = 0;
+			changed += ret == 0;
+		}
+		if (want && st->ifindex != want) {
+			placed = agent_place(a, i, want);
+			failed += placed < 0;
+			changed += placed == 0;
+			/* The standby announcement goes once the kernel has reported the address
+			 * (agent_addr_event): it reports an IPv6 address, and routes to it, only
+			 * after its DAD work has run, and FRR hears of it no sooner. At the
+			 * latest at the next retry. */
+			if (placed == 0 && st->sb)
+				st->await_us = loop_now_us() + AGENT_RETRY_US;
+		}
+		if (st->sb && st->sb != sb) {
+			if (want && st->ifindex != want)
+				continue; /* the interface did not take it: keep that */
 			if (st->await_us && loop_now_us() < st->await_us) {
 				awaiting++;
-			} else {
-				ret = agent_remove(a, st->extra, addr, false);
-				if (ret < 0)
-					failed++;
-				else
-					st->extra = 0;
-				st->await_us = 0;
+				continue;
 			}
+			ret =
+			    agent_standby_del(a, st, addr, planned && !want ? a->cfg->drain_ms : 0);
+			failed += ret < 0;
+			changed += ret == 0;
 		}
-		have = st->ifindex;
-		if (have == want)
-			continue;
-		memcpy(had, st->ifname, IFNAMSIZ);
-		/* Between the interface and the standby interface the new place comes first,
-		 * so that the host never stops announcing it; nothing is drained then. */
-		if (want) {
-			placed = agent_place(a, i, want);
-			if (placed < 0)
-				failed++;
-			else
-				changed += placed == 0;
-		}
-		if (!have)
-			continue;
-		if (placed == 0) {
-			/* The old copy goes when the kernel reports the new one (agent_addr_event):
-			 * it reports an IPv6 address, and routes to it, only once its DAD work has
-			 * run, and FRR hears of it no sooner. Removing now would withdraw the route
-			 * for that while. At the latest at the next retry. */
-			st->extra = have;
-			st->await_us = loop_now_us() + AGENT_RETRY_US;
-			awaiting++;
-			continue;
-		}
-		left = placed < 0 ? 0 : want;
-		ret = agent_remove(a, have, addr, planned && !left);
-		if (ret < 0) {
-			failed++;
-			/* still there: the next reconcile removes it again */
-			st->ifindex = have;
-			st->extra = left;
-			memcpy(st->ifname, had, IFNAMSIZ);
-			continue;
-		}
-		changed += ret == 0;
-		st->ifindex = left;
-		snprintf(st->ifname, IFNAMSIZ, "%s", agent_link_name(a, left));
 	}
 	agent_publish(a);
 	if (failed || awaiting) {
@@ -521,9 +499,9 @@ void agent_svc_change(struct svc *s, const struct hc_result *r, void *data)
 		size_t sb = 0;
 
 		for (size_t i = s->cfg->first; i < s->cfg->first + s->cfg->naddrs; i++)
-			sb += a->standby.ifindex && a->addrs[i].ifindex == a->standby.ifindex;
+			sb += a->addrs[i].sb != 0;
 		log_warn("%s: STANDBY after %u failed probe%s: %s, while the resolver still runs; "
-			 "%zu address%s on the standby interface %s in %.1f ms",
+			 "%zu address%s announced through the standby interface %s in %.1f ms",
 			 s->cfg->name, s->fsm.fall, s->fsm.fall == 1 ? "" : "s",
 			 svc_why(s, r, buf, sizeof(buf)), sb, sb == 1 ? "" : "es",
 			 a->cfg->standby_interface, ms);
@@ -548,7 +526,13 @@ void agent_svc_change(struct svc *s, const struct hc_result *r, void *data)
 
 static void agent_forget_link(struct agent *a, unsigned ifindex)
 {
-	agent_forget_addrs(a, ifindex);
+	/* a standby announcement through it lost its route, not its local route: sb stays,
+	 * so that the reconcile removes that */
+	for (size_t i = 0; i < a->cfg->naddrs; i++)
+		if (a->addrs[i].ifindex == ifindex) {
+			a->addrs[i].ifindex = 0;
+			a->addrs[i].await_us = 0;
+		}
 	for (size_t i = 0; i < a->norphans;)
 		if (a->orphans[i].ifindex == ifindex)
 			a->orphans[i] = a->orphans[--a->norphans];
@@ -610,6 +594,7 @@ static void agent_addr_event(struct agent *a, const struct nl_event *ev)
 	ssize_t i = cfg_addr_find(a->cfg, &ev->addr);
 	char buf[NL_ADDRSTRLEN];
 	struct agent_addr *st;
+	unsigned sb;
 
 	if (i < 0) {
 		for (size_t k = 0; ev->type == NL_EV_DELADDR && k < a->norphans; k++)
@@ -623,33 +608,23 @@ static void agent_addr_event(struct agent *a, const struct nl_event *ev)
 	st = &a->addrs[i];
 	nl_addr_str(&ev->addr, buf, sizeof(buf));
 	if (ev->type == NL_EV_NEWADDR && st->await_us && st->ifindex == ev->ifindex) {
-		st->await_us = 0; /* at its new place: the old copy can go */
-		a->dirty = true;
-	} else if (ev->type == NL_EV_DELADDR && st->extra == ev->ifindex) {
-		st->extra = 0;
-		st->await_us = 0;
-	} else if (ev->type == NL_EV_NEWADDR && st->ifindex && st->ifindex != ev->ifindex &&
-		   *agent_link_name(a, ev->ifindex)) {
-		/* now on both of our links: the reconcile keeps the copy it wants */
-		st->extra = ev->ifindex;
+		st->await_us = 0; /* reported: the standby announcement can go */
 		a->dirty = true;
 	} else if (ev->type == NL_EV_DELADDR && st->ifindex == ev->ifindex) {
-		st->ifindex = st->extra;
-		st->extra = 0;
+		st->ifindex = 0;
 		st->await_us = 0;
-		snprintf(st->ifname, IFNAMSIZ, "%s", agent_link_name(a, st->ifindex));
 		a->dirty = true;
-		if (agent_want(a, (size_t)i))
+		if (agent_want(a, (size_t)i, &sb))
 			log_warn("%s: %s was removed from %s by someone else: restoring",
 				 a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf, st->ifname);
-	} else if (ev->type == NL_EV_NEWADDR && !st->ifindex && *agent_link_name(a, ev->ifindex)) {
+	} else if (ev->type == NL_EV_NEWADDR && !st->ifindex && a->link.ifindex &&
+		   ev->ifindex == a->link.ifindex) {
 		st->ifindex = ev->ifindex;
-		snprintf(st->ifname, IFNAMSIZ, "%s", agent_link_name(a, ev->ifindex));
+		memcpy(st->ifname, a->link.name, IFNAMSIZ);
 		a->dirty = true;
-		if (agent_want(a, (size_t)i) != ev->ifindex)
-			log_warn("%s: %s appeared on %s while not wanted there: %s",
-				 a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf, st->ifname,
-				 agent_want(a, (size_t)i) ? "moving it" : "removing");
+		if (!agent_want(a, (size_t)i, &sb))
+			log_warn("%s: %s appeared on %s while not announced: removing",
+				 a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf, a->link.name);
 	}
 }
 

@@ -43,7 +43,6 @@ struct check_addr {
 
 struct check {
 	const struct cfg *cfg;
-	bool dump_standby; /* check_addr_cb() reads the standby interface */
 	struct check_probe *probes;
 	struct check_addr *addrs;
 	int state;
@@ -143,11 +142,9 @@ static void check_addr_cb(const struct nl_addr *addr, void *data)
 	ssize_t i = cfg_addr_find(c->cfg, addr);
 
 	if (i >= 0) {
-		*(c->dump_standby ? &c->addrs[i].standby : &c->addrs[i].present) = true;
+		c->addrs[i].present = true;
 		return;
 	}
-	if (c->dump_standby)
-		return;
 	/* the same IPv6 address with another length: one address to the kernel */
 	for (size_t k = 0; k < c->cfg->naddrs; k++) {
 		const struct nl_addr *a = &c->cfg->addrs[k].addr;
@@ -172,12 +169,6 @@ static void check_interface(struct check *c)
 		ret = nl_link_get(nl, cfg->interface, 0, &l);
 		if (ret == 0)
 			ret = nl_addr_dump(nl, l.ifindex, check_addr_cb, c);
-		c->dump_standby = true;
-		/* missing is no problem of its own: the agent creates it when it is needed */
-		if (cfg->standby_interface[0] &&
-		    nl_link_get(nl, cfg->standby_interface, 0, &l) == 0)
-			nl_addr_dump(nl, l.ifindex, check_addr_cb, c);
-		c->dump_standby = false;
 		nl_destroy(nl);
 	}
 	if (ret == -ENODEV) {
@@ -224,6 +215,12 @@ static void check_agent(struct check *c, const char *state_dir)
 	} else if (ret < 0) {
 		TEXT(c, "agent (pid %ld) state unreadable (%s); ", pid, strerror(-ret));
 		check_raise(c, CHECK_WARNING);
+	}
+	for (size_t k = 0; ret == 0 && k < st.nplaced; k++) {
+		ssize_t i = st.placed[k].standby ? cfg_addr_find(c->cfg, &st.placed[k].addr) : -1;
+
+		if (i >= 0)
+			c->addrs[i].standby = true;
 	}
 	for (size_t i = 0; ret == 0 && i < st.nsvcs; i++) {
 		if (!st.svcs[i].damped)
@@ -307,6 +304,7 @@ static void check_frr(struct check *c)
 	for (size_t i = 0; i < cfg->naddrs; i++) {
 		const struct nl_addr *a = &cfg->addrs[i].addr;
 		const char *ifname = c->addrs[i].present ? cfg->interface : cfg->standby_interface;
+		const char *how = c->addrs[i].present ? "on" : "announced through";
 
 		if (!(c->addrs[i].present || c->addrs[i].standby) ||
 		    !(a->family == AF_INET ? v.asked4 : v.asked6))
@@ -318,12 +316,15 @@ static void check_frr(struct check *c)
 			continue;
 		}
 		check_raise(c, CHECK_WARNING);
-		TEXT(c,
-		     "; %s on %s but not originated by %s: check 'redistribute connected' and its "
-		     "route-map, or (intra-area) '%s area' on %s",
-		     nl_addr_str(a, buf, sizeof(buf)), ifname,
+		TEXT(c, "; %s %s %s but not originated by %s: check %s",
+		     nl_addr_str(a, buf, sizeof(buf)), how, ifname,
 		     a->family == AF_INET ? "ospfd" : "ospf6d",
-		     a->family == AF_INET ? "ip ospf" : "ipv6 ospf6", ifname);
+		     c->addrs[i].present ? (a->family == AF_INET
+						? "'redistribute connected' and its route-map, or "
+						  "(intra-area) 'ip ospf area' on the interface"
+						: "'redistribute connected' and its route-map, or "
+						  "(intra-area) 'ipv6 ospf6 area' on the interface")
+					 : "'redistribute kernel' and its route-map");
 	}
 	if (v.error[0] || v.full4 == 0 || v.full6 == 0)
 		check_raise(c, CHECK_WARNING);
@@ -382,7 +383,7 @@ static void check_services(struct check *c)
 		TEXT(c, ", %zu/%zu addresses on %s", present, s->naddrs, cfg->interface);
 		if (standby)
 			TEXT(c,
-			     ", %zu on the standby interface %s (announced at the standby "
+			     ", %zu announced through the standby interface %s (at the standby "
 			     "metric: used only where no healthy instance is left)",
 			     standby, cfg->standby_interface);
 		for (size_t j = s->first; j < s->first + s->naddrs; j++)

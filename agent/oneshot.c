@@ -28,15 +28,18 @@ static void wa_drained(void *data)
 	loop_quit(data, 0);
 }
 
-static void wa_add(struct wa *w, unsigned ifindex, const char *ifname, const struct nl_addr *a)
+static void wa_add(struct wa *w, unsigned ifindex, const char *ifname, const struct nl_addr *a,
+		   bool standby)
 {
 	struct state_addr *t = &w->targets[w->ntargets];
 
 	for (size_t i = 0; i < w->ntargets; i++)
-		if (w->targets[i].ifindex == ifindex && nl_addr_equal(&w->targets[i].addr, a))
+		if (w->targets[i].ifindex == ifindex && w->targets[i].standby == standby &&
+		    nl_addr_equal(&w->targets[i].addr, a))
 			return;
 	t->addr = *a;
 	t->ifindex = ifindex;
+	t->standby = standby;
 	snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
 	w->ntargets++;
 }
@@ -45,19 +48,23 @@ static void wa_add(struct wa *w, unsigned ifindex, const char *ifname, const str
 static void wa_remove(struct wa *w, struct state_addr *t, unsigned drain_ms)
 {
 	char buf[NL_ADDRSTRLEN];
-	int ret = act_del(w->act, t->ifindex, &t->addr, drain_ms);
+	int ret = t->standby ? act_standby_del(w->act, t->ifindex, &t->addr, drain_ms)
+			     : act_del(w->act, t->ifindex, &t->addr, drain_ms);
 
 	nl_addr_str(&t->addr, buf, sizeof(buf));
 	if (ret < 0) {
-		log_err("cannot remove %s from %s (index %u): %s", buf, t->ifname, t->ifindex,
-			strerror(-ret));
+		log_err("cannot remove %s%s from %s (index %u): %s",
+			t->standby ? "the standby announcement of " : "", buf, t->ifname,
+			t->ifindex, strerror(-ret));
 		w->failed++;
 		return;
 	}
 	if (ret == 1) {
 		w->gone++;
 	} else {
-		log_info("removed %s from %s (index %u)", buf, t->ifname, t->ifindex);
+		log_info("removed %s%s from %s (index %u)",
+			 t->standby ? "the standby announcement of " : "", buf, t->ifname,
+			 t->ifindex);
 		w->removed++;
 	}
 	t->ifindex = 0;
@@ -83,7 +90,8 @@ static int wa_run(struct wa *w, const struct cfg *cfg, const struct state *st)
 		}
 	}
 	for (size_t i = 0; i < st->nplaced; i++)
-		wa_add(w, st->placed[i].ifindex, st->placed[i].ifname, &st->placed[i].addr);
+		wa_add(w, st->placed[i].ifindex, st->placed[i].ifname, &st->placed[i].addr,
+		       st->placed[i].standby);
 	w->nknown = w->ntargets;
 	ret = cfg ? nl_link_get(w->nl, cfg->interface, 0, &l) : -ENODEV;
 	if (ret < 0 && ret != -ENODEV) {
@@ -91,7 +99,7 @@ static int wa_run(struct wa *w, const struct cfg *cfg, const struct state *st)
 		w->failed++;
 	}
 	for (size_t i = 0; ret == 0 && i < cfg->naddrs; i++)
-		wa_add(w, l.ifindex, l.name, &cfg->addrs[i].addr);
+		wa_add(w, l.ifindex, l.name, &cfg->addrs[i].addr, false);
 	for (size_t i = 0; i < w->ntargets; i++)
 		wa_remove(w, &w->targets[i], drain_ms);
 	if (act_drains(w->act, &d)) {

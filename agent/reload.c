@@ -53,6 +53,10 @@ static int agent_apply(struct agent *a, struct cfg *ncfg)
 	for (size_t i = 0; i < old->naddrs; i++) {
 		ssize_t k = cfg_addr_find(ncfg, &old->addrs[i].addr);
 
+		if (k < 0 && a->addrs[i].sb &&
+		    act_standby_del(a->act, a->addrs[i].sb, &old->addrs[i].addr, ncfg->drain_ms) <
+			0)
+			log_warn("cannot remove a standby announcement the reload dropped");
 		if (k >= 0) {
 			naddrs[k] = a->addrs[i];
 		} else if (a->addrs[i].ifindex) {

@@ -125,10 +125,19 @@ static int agent_take_over(struct agent *a, const struct state *prev)
 		ssize_t k = cfg_addr_find(a->cfg, &p->addr);
 		struct agent_orphan *o;
 
+		if (p->standby) {
+			/* ours by its protocol: kept for a configured address (the reconcile
+			 * decides), removed for another */
+			if (k >= 0)
+				a->addrs[k].sb = p->ifindex;
+			else if (act_standby_del(a->act, p->ifindex, &p->addr, 0) < 0)
+				log_warn(
+				    "cannot remove the standby announcement the last agent left");
+			continue;
+		}
 		if (k >= 0) {
 			/* on the interface itself the kernel's dump is the truth, not a file */
-			if (!a->addrs[k].ifindex && p->ifindex != a->link.ifindex &&
-			    p->ifindex != a->standby.ifindex) {
+			if (!a->addrs[k].ifindex && p->ifindex != a->link.ifindex) {
 				a->addrs[k].ifindex = p->ifindex;
 				memcpy(a->addrs[k].ifname, p->ifname, IFNAMSIZ);
 			}
@@ -163,9 +172,8 @@ static int agent_adopt(struct agent *a)
 		log_info("taking over from the agent that stopped for an upgrade (pid %ld)",
 			 prev.pid);
 	if (a->nsvcs) {
-		agent_link(a);
 		agent_standby_link(a);
-		if (agent_read_addrs(a) < 0)
+		if (agent_link(a) == 0 && agent_read_addrs(a) < 0)
 			a->resync = true;
 	}
 	ret = agent_take_over(a, ret == 0 ? &prev : &(struct state){0});
@@ -179,13 +187,13 @@ static int agent_adopt(struct agent *a)
 
 		for (size_t j = c->first; j < c->first + c->naddrs; j++) {
 			n += a->link.ifindex && a->addrs[j].ifindex == a->link.ifindex;
-			sb += a->standby.ifindex && a->addrs[j].ifindex == a->standby.ifindex;
+			sb += a->addrs[j].sb != 0;
 		}
 		if (!n && sb) {
 			/* it had failed with its resolver running: there until probes decide */
 			a->svcs[i]->standby = true;
-			log_info("%s: %zu of %zu addresses on the standby interface %s: kept there "
-				 "until probes say otherwise",
+			log_info("%s: %zu of %zu addresses announced through the standby interface "
+				 "%s: kept so until probes say otherwise",
 				 c->name, sb, c->naddrs, a->cfg->standby_interface);
 		}
 		if (!n)

@@ -58,9 +58,10 @@ int state_write(const char *dir, const struct state *st)
 			fprintf(f, "state %s %s\n", s->name, s->state);
 	}
 	for (size_t i = 0; i < st->nplaced; i++)
-		fprintf(f, "placed %s %u %s\n", nl_addr_str(&st->placed[i].addr, buf, sizeof(buf)),
-			st->placed[i].ifindex,
-			st->placed[i].ifname[0] ? st->placed[i].ifname : "-");
+		fprintf(f, "placed %s %u %s%s\n",
+			nl_addr_str(&st->placed[i].addr, buf, sizeof(buf)), st->placed[i].ifindex,
+			st->placed[i].ifname[0] ? st->placed[i].ifname : "-",
+			st->placed[i].standby ? " standby" : "");
 	for (size_t i = 0; i < st->ndrains; i++)
 		fprintf(f, "drain %s\n", nl_addr_str(&st->drains[i], buf, sizeof(buf)));
 	ret = fflush(f) == 0 && !ferror(f) ? 0 : -(errno ? errno : EIO);
@@ -193,6 +194,7 @@ static int state_line(struct state *st, char *line)
 		    !state_num(f[2], 1, INT_MAX, v) || !state_ifname(f[3], p->ifname))
 			return -EBADMSG;
 		p->ifindex = (unsigned)v[0];
+		p->standby = f[4] && !strcmp(f[4], "standby");
 		st->nplaced++;
 		return 0;
 	}

@@ -37,6 +37,7 @@ struct state_addr {
 	struct nl_addr addr;
 	unsigned ifindex; /* where the agent put it */
 	char ifname[IFNAMSIZ];
+	bool standby; /* not the address: its standby announcement through ifindex */
 };
 
 struct state {

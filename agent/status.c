@@ -71,10 +71,13 @@ static void status_addresses(const struct cfg *cfg, const struct state *st, FILE
 				if (listed)
 					listed[k] = true;
 			}
-		fprintf(out, "address %s (service %s): %s%s\n",
+		fprintf(out, "address %s (service %s): %s%s%s\n",
 			nl_addr_str(&cfg->addrs[i].addr, buf, sizeof(buf)),
 			cfg->services[cfg->addrs[i].svc].name,
-			p ? "announced on " : "not announced", p ? p->ifname : "");
+			!p	     ? "not announced"
+			: p->standby ? "announced through the standby interface "
+				     : "announced on ",
+			p ? p->ifname : "", p && p->standby ? " (at the standby metric)" : "");
 	}
 	for (size_t k = 0; k < st->nplaced; k++)
 		if (!listed || !listed[k])

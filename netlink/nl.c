@@ -351,6 +351,60 @@ int nl_drain_del(struct nl *nl, const struct nl_addr *a)
 	return ret < 0 ? ret : 0;
 }
 
+static int route_request(struct nl *nl, bool add, unsigned oif, const struct nl_addr *a,
+			 const struct nl_route_kind *k)
+{
+	_Alignas(struct nlmsghdr) char buf[NL_MSG_REQ_SIZE];
+	int ret = add ? nl_msg_route_add(buf, sizeof(buf), next_seq(nl), oif, a, k)
+		      : nl_msg_route_del(buf, sizeof(buf), next_seq(nl), oif, a, k);
+
+	if (ret < 0)
+		return ret;
+	ret = request(nl, buf, NULL, NULL);
+	/* there already; not there (IPv4 says ESRCH, IPv6 ENOENT) */
+	if (add ? ret == -EEXIST : ret == -ESRCH || ret == -ENOENT)
+		return 1;
+	return ret;
+}
+
+int nl_standby_add(struct nl *nl, unsigned ifindex, const struct nl_addr *a)
+{
+	unsigned lo;
+	int ret = lo_index(nl, &lo), sum;
+
+	if (ret < 0)
+		return ret;
+	/* accepted here first, announced after */
+	ret = route_request(nl, true, lo, a, &nl_route_standby_local);
+	if (ret < 0)
+		return ret;
+	sum = ret;
+	ret = route_request(nl, true, ifindex, a, &nl_route_standby);
+	if (ret < 0) {
+		route_request(nl, false, lo, a, &nl_route_standby_local);
+		return ret;
+	}
+	return sum && ret;
+}
+
+int nl_standby_del(struct nl *nl, unsigned ifindex, const struct nl_addr *a)
+{
+	unsigned lo;
+	int ret = lo_index(nl, &lo), gone;
+
+	if (ret < 0)
+		return ret;
+	/* no longer announced first, no longer accepted after */
+	ret = ifindex ? route_request(nl, false, ifindex, a, &nl_route_standby) : 1;
+	if (ret < 0 && ret != -ENODEV)
+		return ret;
+	gone = ret != 0;
+	ret = route_request(nl, false, lo, a, &nl_route_standby_local);
+	if (ret < 0)
+		return ret;
+	return gone && ret;
+}
+
 struct dump_ctx {
 	unsigned ifindex;
 	struct nl_addr *addrs;

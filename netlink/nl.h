@@ -73,6 +73,16 @@ int nl_addr_del(struct nl *nl, unsigned ifindex, const struct nl_addr *a);
 int nl_drain_add(struct nl *nl, const struct nl_addr *a);
 int nl_drain_del(struct nl *nl, const struct nl_addr *a);
 
+/* The standby announcement of a: a route to it via ifindex (the standby interface) in the
+ * main table, which FRR's zebra takes for a kernel route (ospfd: `redistribute kernel
+ * metric ...`), and a local route on lo so that the host still answers it. Both ours alone
+ * (protocol and metric 171), unlike the kernel's routes and the drain's. Not an address:
+ * ospfd refreshes a moved connected route at the default metric without its route-map.
+ * 0 added (removed), 1 when both were there (gone) already; ifindex 0 on removal: the link
+ * went with its route, only the local route is left to remove. */
+int nl_standby_add(struct nl *nl, unsigned ifindex, const struct nl_addr *a);
+int nl_standby_del(struct nl *nl, unsigned ifindex, const struct nl_addr *a);
+
 /* Kernel-side filtering of dumps (NETLINK_GET_STRICT_CHK): on by default where the kernel
  * has it (4.20+). Off, a dump covers the namespace and is filtered here, as on older
  * kernels: such dumps span many reads and get interrupted by unrelated changes. */

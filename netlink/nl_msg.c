@@ -167,8 +167,9 @@ static int addr_req(void *buf, size_t len, uint16_t type, uint16_t flags, uint32
 	return 0;
 }
 
-static int route_local_req(void *buf, size_t len, uint16_t type, uint16_t flags, uint32_t seq,
-			   unsigned oif, const struct nl_addr *a)
+/* A route to a's host address via oif: ours by its protocol and metric. */
+static int route_req(void *buf, size_t len, uint16_t type, uint16_t flags, uint32_t seq,
+		     unsigned oif, const struct nl_addr *a, const struct nl_route_kind *k)
 {
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
@@ -186,27 +187,44 @@ static int route_local_req(void *buf, size_t len, uint16_t type, uint16_t flags,
 	rtm->rtm_family = a->family;
 	/* the host address alone, as the kernel's own local route for it */
 	rtm->rtm_dst_len = (unsigned char)(size * 8);
-	rtm->rtm_table = RT_TABLE_LOCAL;
-	rtm->rtm_protocol = NL_RTPROT_DRAIN;
-	rtm->rtm_scope = RT_SCOPE_HOST;
-	rtm->rtm_type = RTN_LOCAL;
+	rtm->rtm_table = k->table;
+	rtm->rtm_protocol = k->protocol;
+	rtm->rtm_scope = k->table == RT_TABLE_LOCAL ? RT_SCOPE_HOST : RT_SCOPE_LINK;
+	rtm->rtm_type = k->table == RT_TABLE_LOCAL ? RTN_LOCAL : RTN_UNICAST;
 	if (!mnl_attr_put_check(nlh, len, RTA_DST, size, &a->u) ||
 	    !mnl_attr_put_u32_check(nlh, len, RTA_OIF, oif) ||
-	    !mnl_attr_put_u32_check(nlh, len, RTA_PRIORITY, NL_DRAIN_METRIC))
+	    !mnl_attr_put_u32_check(nlh, len, RTA_PRIORITY, k->metric))
 		return -EMSGSIZE;
 	return 0;
+}
+
+const struct nl_route_kind nl_route_drain = {RT_TABLE_LOCAL, NL_RTPROT_DRAIN, NL_DRAIN_METRIC};
+const struct nl_route_kind nl_route_standby_local = {RT_TABLE_LOCAL, NL_RTPROT_STANDBY,
+						     NL_STANDBY_METRIC};
+const struct nl_route_kind nl_route_standby = {RT_TABLE_MAIN, NL_RTPROT_STANDBY, NL_STANDBY_METRIC};
+
+int nl_msg_route_add(void *buf, size_t len, uint32_t seq, unsigned oif, const struct nl_addr *a,
+		     const struct nl_route_kind *k)
+{
+	return route_req(buf, len, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, seq, oif, a, k);
+}
+
+int nl_msg_route_del(void *buf, size_t len, uint32_t seq, unsigned oif, const struct nl_addr *a,
+		     const struct nl_route_kind *k)
+{
+	return route_req(buf, len, RTM_DELROUTE, 0, seq, oif, a, k);
 }
 
 int nl_msg_route_local_add(void *buf, size_t len, uint32_t seq, unsigned oif,
 			   const struct nl_addr *a)
 {
-	return route_local_req(buf, len, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, seq, oif, a);
+	return nl_msg_route_add(buf, len, seq, oif, a, &nl_route_drain);
 }
 
 int nl_msg_route_local_del(void *buf, size_t len, uint32_t seq, unsigned oif,
 			   const struct nl_addr *a)
 {
-	return route_local_req(buf, len, RTM_DELROUTE, 0, seq, oif, a);
+	return nl_msg_route_del(buf, len, seq, oif, a, &nl_route_drain);
 }
 
 int nl_msg_addr_add(void *buf, size_t len, uint32_t seq, unsigned ifindex, const struct nl_addr *a)

@@ -41,6 +41,21 @@ int nl_msg_route_local_add(void *buf, size_t len, uint32_t seq, unsigned oif,
 int nl_msg_route_local_del(void *buf, size_t len, uint32_t seq, unsigned oif,
 			   const struct nl_addr *a);
 
+/* Standby routes (see nl_standby_add()): protocol 171, metric 171. */
+#define NL_RTPROT_STANDBY 171
+#define NL_STANDBY_METRIC 171
+/* Which route: its table (local: type local, scope host; else unicast, scope link), its
+ * protocol and its metric. */
+struct nl_route_kind {
+	unsigned char table, protocol;
+	uint32_t metric;
+};
+extern const struct nl_route_kind nl_route_drain, nl_route_standby_local, nl_route_standby;
+int nl_msg_route_add(void *buf, size_t len, uint32_t seq, unsigned oif, const struct nl_addr *a,
+		     const struct nl_route_kind *k);
+int nl_msg_route_del(void *buf, size_t len, uint32_t seq, unsigned oif, const struct nl_addr *a,
+		     const struct nl_route_kind *k);
+
 /* RTM_NEWLINK with NLM_F_CREATE | NLM_F_EXCL, IFLA_IFNAME and IFLA_LINKINFO/IFLA_INFO_KIND
  * "dummy". */
 int nl_msg_link_create_dummy(void *buf, size_t len, uint32_t seq, const char *ifname);

@@ -142,6 +142,20 @@ int fk_addr_add(unsigned ifindex, const struct nl_addr *a)
 	return 0;
 }
 
+/* a was removed from somewhere: is the watched address announced nowhere now? */
+static void fk_watch_check(const struct nl_addr *a)
+{
+	bool left = false;
+
+	if (!fk.watch.family || !same_host(&fk.watch, a))
+		return;
+	for (size_t k = 0; k < fk.naddrs; k++)
+		left |= same_host(&fk.addrs[k].a, a);
+	for (size_t k = 0; k < fk.nstandby; k++)
+		left |= same_host(&fk.standby[k].a, a);
+	fk.watch_gaps += !left;
+}
+
 int fk_addr_del(unsigned ifindex, const struct nl_addr *a)
 {
 	ssize_t i;
@@ -153,13 +167,7 @@ int fk_addr_del(unsigned ifindex, const struct nl_addr *a)
 		return -EADDRNOTAVAIL;
 	fk_event(NL_EV_DELADDR, ifindex, NULL, &fk.addrs[i].a);
 	fk.addrs[i] = fk.addrs[--fk.naddrs];
-	if (fk.watch.family && same_host(&fk.watch, a)) {
-		bool left = false;
-
-		for (size_t k = 0; k < fk.naddrs; k++)
-			left |= same_host(&fk.addrs[k].a, a);
-		fk.watch_gaps += !left;
-	}
+	fk_watch_check(a);
 	return 0;
 }
 
@@ -306,6 +314,45 @@ int nl_drain_del(struct nl *nl, const struct nl_addr *a)
 	if (i >= 0)
 		fk.drains[i] = fk.drains[--fk.ndrains];
 	return 0;
+}
+
+static ssize_t fk_standby_find(const struct nl_addr *a)
+{
+	for (size_t i = 0; i < fk.nstandby; i++)
+		if (same_host(&fk.standby[i].a, a))
+			return (ssize_t)i;
+	return -1;
+}
+
+int nl_standby_add(struct nl *nl, unsigned ifindex, const struct nl_addr *a)
+{
+	(void)nl;
+	if (!fk_link_of(ifindex))
+		return -ENODEV;
+	if (fk_standby_find(a) >= 0)
+		return 1;
+	fk.standby[fk.nstandby++] = (struct fk_addr){ifindex, *a};
+	return 0;
+}
+
+int nl_standby_del(struct nl *nl, unsigned ifindex, const struct nl_addr *a)
+{
+	ssize_t i = fk_standby_find(a);
+
+	(void)nl;
+	(void)ifindex;
+	if (i < 0)
+		return 1;
+	fk.standby[i] = fk.standby[--fk.nstandby];
+	fk_watch_check(a);
+	return 0;
+}
+
+bool fk_standby(const char *addr)
+{
+	struct nl_addr a;
+
+	return nl_addr_parse(addr, &a) == 0 && fk_standby_find(&a) >= 0;
 }
 
 int nl_addr_dump(struct nl *nl, unsigned ifindex, nl_addr_cb cb, void *data)

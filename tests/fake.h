@@ -31,6 +31,8 @@ struct fake_kernel {
 	size_t naddrs;
 	struct nl_addr drains[FK_MAX_ADDRS];
 	size_t ndrains;
+	struct fk_addr standby[FK_MAX_ADDRS]; /* standby announcements: via ifindex */
+	size_t nstandby;
 	bool dummy_supported;
 	/* what the agent asked for */
 	unsigned dumps, adds, dels, drain_adds, drain_dels;
@@ -41,7 +43,7 @@ struct fake_kernel {
 	size_t nevents;
 	bool overrun;	  /* the next nl_event_read() says ENOBUFS */
 	bool hold_events; /* the kernel is slow to report: nothing is read until released */
-	/* removals that left watch on no link at all (a withdrawal, not a move) */
+	/* removals that left watch announced nowhere (a withdrawal, not a move) */
 	struct nl_addr watch;
 	unsigned watch_gaps;
 	int evfd[2];
@@ -73,6 +75,8 @@ int fk_addr_add(unsigned ifindex, const struct nl_addr *a);
 int fk_addr_del(unsigned ifindex, const struct nl_addr *a);
 bool fk_has(unsigned ifindex, const char *addr);
 void fk_release_events(void);
+/* addr has a standby announcement */
+bool fk_standby(const char *addr);
 bool fk_drained(const char *addr);
 /* The kernel reports a socket of proto (IPPROTO_TCP/UDP) bound to addr:port destroyed;
  * false when no watch of the agent lets it through. */

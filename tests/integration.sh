@@ -847,23 +847,58 @@ rm -f "$MAINT"
 agent_start
 up
 
-# ---------------- (28) standby interface: failing but running moves, gone withdraws
+# ------------- (28) standby: failing but running is announced through the standby interface
 
-# moved_without_gap MONFILE ADDR FROM TO: ADDR was added on TO before it was deleted from
-# FROM (ip -o monitor lines: "N: DEV    inet ADDR ..."; "Deleted N: DEV ...").
-moved_without_gap() {
-	local f=$1 a=${2%/*} from=$3 to=$4 added deleted
-	added=$(grep -n -E "^[0-9]+: $to +inet6? $a/" "$f" | head -n 1 | cut -d: -f1)
-	deleted=$(grep -n -E "^Deleted [0-9]+: $from +inet6? $a/" "$f" | head -n 1 | cut -d: -f1)
-	[ -n "$added" ] && [ -n "$deleted" ] && [ "$added" -lt "$deleted" ] || {
-		echo "# $a: added on $to at line ${added:-none}, deleted from $from at line ${deleted:-none} of $f"
+# The standby announcement of ADDR: a route via $SB in the main table and a local route on
+# lo, both protocol 171.
+sb_route() {
+	local fam=-4
+	case $1 in *:*) fam=-6 ;; esac
+	ip -n "$NS" "$fam" route show "${1%/*}" proto 171 dev "$SB" 2>/dev/null | grep -q . &&
+		ip -n "$NS" "$fam" route show table local "${1%/*}" proto 171 2>/dev/null |
+		grep -q '^local '
+}
+sb_none() {
+	[ -z "$(ip -n "$NS" -4 route show table all proto 171)$(ip -n "$NS" -6 route show table all proto 171)" ]
+}
+answers_at() { ip netns exec "$NS" dig +time=1 +tries=1 @"$1" "$UB_PROBE_NAME" A 2>/dev/null | grep -q 'status: '; }
+on_standby_only() { for a in "${ADDRS[@]}"; do sb_route "$a" || return 1; done && addrs_absent "${ADDRS[@]}"; }
+back_home() { addrs_present "${ADDRS[@]}" && sb_none; }
+nowhere() { sb_none && addrs_absent "${ADDRS[@]}"; }
+# first_line FILE ERE: the number of the first line of FILE matching ERE, or nothing.
+first_line() { grep -n -E -- "$2" "$1" | head -n 1 | cut -d: -f1; }
+# before FILE DESC1 ERE1 DESC2 ERE2: the kernel reported ERE1 before ERE2 (both present).
+before() {
+	local x y
+	x=$(first_line "$1" "$3")
+	y=$(first_line "$1" "$5")
+	[ -n "$x" ] && [ -n "$y" ] && [ "$x" -lt "$y" ] || {
+		echo "# $2 at line ${x:-none}, $4 at line ${y:-none} of $1"
 		false
 	}
 }
-sb_present() { ns_addrs_present "$NS" "$SB" "$@"; }
-sb_absent() { ns_addrs_absent "$NS" "$SB" "$@"; }
-on_standby_only() { sb_present "${ADDRS[@]}" && addrs_absent "${ADDRS[@]}"; }
-nowhere() { sb_absent "${ADDRS[@]}" && addrs_absent "${ADDRS[@]}"; }
+# rmon_begin VAR FILE / rmon_end PID FILE: address and route events of the namespace.
+rmon_begin() {
+	: >"$2"
+	bg_start "$1" "$2" ip -n "$NS" -o monitor address route
+	mon_sync "$NS" "$2"
+}
+rmon_end() { mon_stop "$1" "$NS" "$2"; }
+# no_gap FILE DIR: for each address, the new announcement was reported before the old
+# one's removal (DIR: out = address to standby route, in = back).
+no_gap() {
+	local f=$1 a h
+	for a in "${ADDRS[@]}"; do
+		h=${a%/*}
+		if [ "$2" = out ]; then
+			before "$f" "standby route of $h" "^${h//./\\.} dev $SB proto 171" \
+				"address removal" "^Deleted [0-9]+: $IF +inet6? ${h//./\\.}/" || return 1
+		else
+			before "$f" "address back" "^[0-9]+: $IF +inet6? ${h//./\\.}/" \
+				"standby route removal" "^Deleted ${h//./\\.} dev $SB proto 171" || return 1
+		fi
+	done
+}
 
 SB=aasb0
 agent_ensure "(28) standby"
@@ -872,36 +907,50 @@ ip -n "$NS" link add "$SB" type ifb
 AGENT_EXTRA="standby_interface = $SB" write_agent_conf "$CONF" "$A4, $A6"
 mark=$(file_size "$LOG")
 kill -HUP "$AGENT_PID"
-tap_check "(28) reload with standby_interface: the agent brings $SB up, nothing moves" 	wait_for 3 eval "log_has '$LOG' '$mark' reloaded && ip -n '$NS' -o link show '$SB' | grep -q ',UP' && addrs_present ${ADDRS[*]}"
-mon_start mon "$NS" "$T/mon.standby"
+tap_check "(28) reload with standby_interface: the agent brings $SB up, nothing moves" \
+	wait_for 3 eval "log_has '$LOG' '$mark' reloaded && ip -n '$NS' -o link show '$SB' | grep -q ',UP' && addrs_present ${ADDRS[*]} && sb_none"
+rmon_begin rmon "$T/mon.standby"
 ub_servfail_inject "$NS" "$T"
-tap_check "(28) SERVFAIL with the resolver running: both addresses on $SB, none on $IF" 	wait_for "$T_CHANGE" on_standby_only
-tap_check "(28) ... logged as STANDBY with the reason" 	wait_for 3 log_has "$LOG" "$mark" 'standby after [0-9]+ failed probes: rcode'
-mon_sync "$NS" "$T/mon.standby"
-tap_check "(28) ... each address was on $SB before it left $IF" 	eval "moved_without_gap '$T/mon.standby' $A4 $IF $SB && moved_without_gap '$T/mon.standby' $A6 $IF $SB"
+tap_check "(28) the probe fails with the resolver running: both announced through $SB (routes, protocol 171), none on $IF" \
+	wait_for "$T_CHANGE" on_standby_only
+tap_check "(28) ... logged as STANDBY with the reason" \
+	wait_for 3 log_has "$LOG" "$mark" 'standby after [0-9]+ failed probes: rcode'
+tap_check "(28) ... the host still answers on the service addresses (local route)" \
+	eval "answers_at ${A4%/*} && answers_at ${A6%/*}"
+rmon_end "$rmon" "$T/mon.standby"
+tap_check "(28) ... each standby route came before its address left $IF" no_gap "$T/mon.standby" out
 st=0
 run_agent "$T/sb.out" -c "$CONF" --check-once || st=$?
-tap_check "(28) --check-once: WARNING (1), naming the standby and where the addresses are" 	eval "[ $st = 1 ] && grep -qi 'WARNING.*STANDBY.*servfail.*2 on the standby interface $SB' '$T/sb.out' || { cat '$T/sb.out'; false; }"
+tap_check "(28) --check-once: WARNING (1), naming the standby and where the addresses are" \
+	eval "[ $st = 1 ] && grep -qi 'WARNING.*STANDBY.*2 announced through the standby interface $SB' '$T/sb.out' || { cat '$T/sb.out'; false; }"
 run_agent "$T/sb.out" -c "$CONF" --status
-tap_check "(28) --status: the service is in standby, its addresses on $SB" 	eval "grep -q '^service resolver: standby since' '$T/sb.out' && grep -q 'announced on $SB' '$T/sb.out' || { cat '$T/sb.out'; false; }"
-mon_stop "$mon" "$NS" "$T/mon.standby"
-mon_start mon "$NS" "$T/mon.back"
+tap_check "(28) --status: the service is in standby, its addresses announced through $SB" \
+	eval "grep -q '^service resolver: standby since' '$T/sb.out' && grep -q 'announced through the standby interface $SB' '$T/sb.out' || { cat '$T/sb.out'; false; }"
+rmon_begin rmon "$T/mon.back"
 ub_servfail_clear "$NS" "$T"
-tap_check "(28) SERVFAIL cleared: back on $IF, none left on $SB" 	wait_for "$T_CHANGE" eval "addrs_present ${ADDRS[*]} && sb_absent ${ADDRS[*]}"
-mon_sync "$NS" "$T/mon.back"
-tap_check "(28) ... each address was on $IF before it left $SB" 	eval "moved_without_gap '$T/mon.back' $A4 $SB $IF && moved_without_gap '$T/mon.back' $A6 $SB $IF"
-mon_stop "$mon" "$NS" "$T/mon.back"
+tap_check "(28) SERVFAIL cleared: back on $IF, no standby route left" wait_for "$T_CHANGE" back_home
+rmon_end "$rmon" "$T/mon.back"
+tap_check "(28) ... each address was reported on $IF before its standby route went" \
+	no_gap "$T/mon.back" in
 ub_servfail_inject "$NS" "$T"
 wait_for "$T_CHANGE" on_standby_only
 mark=$(file_size "$LOG")
 ub_stop "$T"
-tap_check "(28) unbound killed while on standby: nothing listens, withdrawn from $SB too" 	wait_for "$T_CHANGE" nowhere
-tap_check "(28) ... logged with the reason" 	wait_for 3 log_has "$LOG" "$mark" 'withdrawn from the standby interface'
+tap_check "(28) unbound killed while in standby: nothing listens, the standby routes go too" \
+	wait_for "$T_CHANGE" nowhere
+tap_check "(28) ... logged with the reason" \
+	wait_for 3 log_has "$LOG" "$mark" 'withdrawn from the standby interface'
 ub_start "$NS" "$T"
-tap_check "(28) unbound restarted (answering again): back on $IF" up
+tap_check "(28) unbound restarted (answering again): back on $IF" wait_for "$T_CHANGE" back_home
+ub_servfail_inject "$NS" "$T"
+wait_for "$T_CHANGE" on_standby_only
+bg_kill "$AGENT_PID" TERM
+tap_check "(28) agent stopped while in standby: nothing left, no standby route either" \
+	wait_for "$T_CHANGE" nowhere
+ub_servfail_clear "$NS" "$T"
 AGENT_EXTRA="" write_agent_conf "$CONF" "$A4, $A6"
-kill -HUP "$AGENT_PID"
 ip -n "$NS" link del "$SB"
+agent_start
 up
 
 # ------------------------------------------------------------------------ sanitizer reports

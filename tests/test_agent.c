@@ -154,7 +154,7 @@ static bool both_off(struct env *e)
 static bool nothing_anywhere(struct env *e)
 {
 	(void)e;
-	return fk.naddrs == 0;
+	return fk.naddrs == 0 && fk.nstandby == 0;
 }
 
 static void start_up(struct env *e)
@@ -634,15 +634,13 @@ static void test_flapping_damped(void **state)
 
 static bool on_standby(struct env *e, const char *addr)
 {
-	unsigned idx = fk_link_index("anycast9");
-
 	(void)e;
-	return idx && fk_has(idx, addr);
+	return fk_standby(addr) && fk.standby[0].ifindex == fk_link_index("anycast9");
 }
 
 static bool both_standby(struct env *e)
 {
-	return on_standby(e, A4) && on_standby(e, A6) && both_off(e);
+	return on_standby(e, A4) && on_standby(e, A6) && both_off(e) && fk.naddrs == 0;
 }
 
 static bool standby_empty(struct env *e)
@@ -679,6 +677,22 @@ static void test_standby(void **state)
 	fr.mode = FR_SERVFAIL;
 	assert_true(run_until(e, both_standby, 500));
 	assert_string_equal(svc_state_of(e), "standby");
+	{
+		/* --check-once: a WARNING that says where the addresses are */
+		char *text = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&text, &len);
+
+		assert_non_null(out);
+		int st = oneshot_check(e->a->cfg, e->dir, out);
+
+		fclose(out);
+		assert_int_equal(st, 1);
+		if (!strstr(text, "STANDBY") ||
+		    !strstr(text, "2 announced through the standby interface anycast9"))
+			fail_msg("check-once said: %s", text);
+		free(text);
+	}
 	/* the old copy stays until the kernel has reported the new one (IPv6: after DAD) */
 	fk.hold_events = true;
 	fr.mode = FR_OK;
