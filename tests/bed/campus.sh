@@ -58,7 +58,10 @@
 #   route_via ROUTER PREFIX              "a via 10.10.11.2 dev ha", "a+b via ... , via ..."
 #   route_host ROUTER PREFIX             a, b, a+b or none
 #   answered_by C FAM                    resolver-a, resolver-b or none (dig id.server CH TXT)
-#   probe_rcode H, anycast_present H, agent_running H, bfd_up NS, campus_converged
+#   probe_rcode H, anycast_present H, standby_present H, agent_running H, bfd_up NS,
+#   campus_converged
+#   The agents run the shipped configuration's standby_interface (anycast-sb, an ifb too):
+#   a probe failing while unbound runs announces the addresses through it, at metric 60000.
 
 CP_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CP_REPO=$(cd "$CP_HERE/../.." && pwd)
@@ -84,6 +87,7 @@ esac
 CP_A4=10.53.0.53
 CP_A6=fd53::53
 CP_IF=anycast0
+CP_SB=anycast-sb # the agents' standby_interface, as the shipped configurations name it
 CP_STRANGER4=198.51.100.1
 CP_STRANGER6=2001:db8:5::1
 CP_ROUTERS="core ra rb"
@@ -422,6 +426,22 @@ anycast_present() {
 		ns_addrs_present "$(_cp_ns "h$1")" "$CP_IF" "$CP_A4/32" "$CP_A6/128"
 }
 
+# standby_present H: both addresses announced through the standby interface of host H (the
+# agent's kernel routes, protocol 171, and their local routes), neither on anycast0.
+standby_present() {
+	local ns f a
+	_cp_host "$1" >/dev/null || return 1
+	ns=$(_cp_ns "h$1")
+	for f in 4 6; do
+		a=$(_cp_anycast "$f")
+		ip -n "$ns" "-$f" route show "$a" proto 171 dev "$CP_SB" 2>/dev/null | grep -q . ||
+			return 1
+		ip -n "$ns" "-$f" route show table local "$a" proto 171 2>/dev/null |
+			grep -q '^local ' || return 1
+	done
+	ns_addrs_absent "$ns" "$CP_IF" "$CP_A4/32" "$CP_A6/128"
+}
+
 maint_on() { _cp_host "$1" >/dev/null && touch "$CAMPUS_DIR/h$1/maintenance"; }
 maint_off() { _cp_host "$1" >/dev/null && rm -f "$CAMPUS_DIR/h$1/maintenance"; }
 
@@ -752,8 +772,9 @@ campus_up() {
 	_cp_links || return 1
 	for h in a b; do
 		ip -n "$(_cp_ns "h$h")" link add name "$CP_IF" type ifb &&
-			ip -n "$(_cp_ns "h$h")" link set dev "$CP_IF" up || {
-			_cp_err "ifb $CP_IF in $(_cp_ns "h$h") failed"
+			ip -n "$(_cp_ns "h$h")" link set dev "$CP_IF" up &&
+			ip -n "$(_cp_ns "h$h")" link add name "$CP_SB" type ifb || {
+			_cp_err "ifb $CP_IF or $CP_SB in $(_cp_ns "h$h") failed"
 			return 1
 		}
 		_cp_unbound_conf "$h" && _cp_agent_conf "$h" && unbound_start "$h" || return 1
