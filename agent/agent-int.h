@@ -41,6 +41,17 @@ struct svc {
 		bool silence_check; /* [0]: the timer is at start + retry_ms, not the deadline */
 	} probe[2];
 	struct hc_fsm fsm;
+	/* The deep probe (deep_query), every deep_interval_ms, with a rise/fall of its own
+	 * that starts up: hc NULL without one. */
+	struct svc_deep {
+		struct hc *hc;
+		struct loop_watch *fd_watch, *timer;
+		uint64_t start_us;
+		struct hc_fsm fsm;
+		struct hc_result last;
+	} deep;
+	bool healthy;	   /* the verdict: the probe up, and the deep probe (if any) up */
+	bool deep_decided; /* the last change of verdict came from the deep probe */
 	struct hc_damp damp;
 	struct loop_watch *damp_timer; /* at the end of a suppression */
 	bool lost; /* the kernel destroyed the resolver's listener; no probe answered since */

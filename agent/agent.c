@@ -137,13 +137,13 @@ int agent_read_addrs(struct agent *a)
 
 static bool agent_svc_wanted(const struct agent *a, const struct svc *s)
 {
-	return s->fsm.up && !s->damp.suppressed && !a->maintenance && !a->stopping;
+	return s->healthy && !s->damp.suppressed && !a->maintenance && !a->stopping;
 }
 
 bool agent_svc_standby(const struct agent *a, const struct svc *s)
 {
 	return a->cfg->standby_interface[0] && s->standby && !a->maintenance && !a->stopping &&
-	       (!s->fsm.up || s->damp.suppressed);
+	       (!s->healthy || s->damp.suppressed);
 }
 
 const char *svc_state_name(enum svc_state st)
@@ -166,7 +166,7 @@ enum svc_state agent_svc_state(const struct agent *a, const struct svc *s)
 		return SVC_MAINTENANCE;
 	if (s->damp.suppressed)
 		return SVC_DAMPED;
-	if (s->fsm.up)
+	if (s->healthy)
 		return SVC_UP;
 	if (agent_svc_standby(a, s))
 		return SVC_STANDBY;
@@ -212,7 +212,7 @@ static void agent_status(struct agent *a)
 	char sbs[IFNAMSIZ + 32] = "";
 
 	for (size_t i = 0; i < a->nsvcs; i++)
-		up += a->svcs[i]->fsm.up;
+		up += a->svcs[i]->healthy;
 	for (size_t i = 0; i < a->cfg->naddrs; i++) {
 		on += a->addrs[i].ifindex && a->addrs[i].ifindex == a->link.ifindex;
 		sb += a->addrs[i].sb != 0;
@@ -257,7 +257,7 @@ void agent_publish(struct agent *a)
 		struct state_svc *o = &st.svcs[st.nsvcs++];
 
 		snprintf(o->name, sizeof(o->name), "%s", s->cfg->name);
-		o->up = s->fsm.up;
+		o->up = s->healthy;
 		o->since = s->since_real;
 		o->transitions = s->transitions;
 		o->probed = s->probed;
@@ -495,17 +495,23 @@ void agent_svc_change(struct svc *s, const struct hc_result *r, void *data)
 
 	if (!r) /* damping or standby changed; service.c said so */
 		return;
-	if (!s->fsm.up && agent_svc_standby(a, s)) {
+	if (!s->healthy && agent_svc_standby(a, s)) {
 		size_t sb = 0;
 
 		for (size_t i = s->cfg->first; i < s->cfg->first + s->cfg->naddrs; i++)
 			sb += a->addrs[i].sb != 0;
-		log_warn("%s: STANDBY after %u failed probe%s: %s, while the resolver still runs; "
-			 "%zu address%s announced through the standby interface %s in %.1f ms",
-			 s->cfg->name, s->fsm.fall, s->fsm.fall == 1 ? "" : "s",
-			 svc_why(s, r, buf, sizeof(buf)), sb, sb == 1 ? "" : "es",
-			 a->cfg->standby_interface, ms);
-	} else if (s->fsm.up)
+		log_warn(
+		    "%s: STANDBY after %u failed %sprobe%s: %s, while the resolver still runs; "
+		    "%zu address%s announced through the standby interface %s in %.1f ms",
+		    s->cfg->name, s->fsm.fall, s->deep_decided ? "deep " : "",
+		    s->fsm.fall == 1 ? "" : "s", svc_why(s, r, buf, sizeof(buf)), sb,
+		    sb == 1 ? "" : "es", a->cfg->standby_interface, ms);
+	} else if (s->healthy && s->deep_decided)
+		log_info("%s: UP: the deep probe succeeds again (%llu ms); announced %d address%s "
+			 "in %.1f ms",
+			 s->cfg->name, (unsigned long long)(r->rtt_us / 1000u), n,
+			 n == 1 ? "" : "es", ms);
+	else if (s->healthy)
 		log_info("%s: UP after %u good probe%s (%llu ms)%s; announced %d address%s in "
 			 "%.1f ms",
 			 s->cfg->name, s->fsm.rise, s->fsm.rise == 1 ? "" : "s",
@@ -519,9 +525,10 @@ void agent_svc_change(struct svc *s, const struct hc_result *r, void *data)
 			 "a probe failed: %s; withdrew %d address%s in %.1f ms",
 			 s->cfg->name, svc_why(s, r, buf, sizeof(buf)), n, n == 1 ? "" : "es", ms);
 	else
-		log_warn("%s: DOWN after %u failed probe%s: %s; withdrew %d address%s in %.1f ms",
-			 s->cfg->name, s->fsm.fall, s->fsm.fall == 1 ? "" : "s",
-			 svc_why(s, r, buf, sizeof(buf)), n, n == 1 ? "" : "es", ms);
+		log_warn("%s: DOWN after %u failed %sprobe%s: %s; withdrew %d address%s in %.1f ms",
+			 s->cfg->name, s->fsm.fall, s->deep_decided ? "deep " : "",
+			 s->fsm.fall == 1 ? "" : "s", svc_why(s, r, buf, sizeof(buf)), n,
+			 n == 1 ? "" : "es", ms);
 }
 
 static void agent_forget_link(struct agent *a, unsigned ifindex)

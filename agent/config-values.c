@@ -360,3 +360,12 @@ void cfg_p_on_failure(struct cfg_parser *ps, const struct cfg_key *k, const char
 	else
 		cfg_error(ps, ps->line, "%s '%s': expected standby or withdraw", k->name, value);
 }
+
+void cfg_p_deep_query(struct cfg_parser *ps, const struct cfg_key *k, const char *value,
+		      void *field)
+{
+	if (*value)
+		cfg_p_query(ps, k, value, field);
+	else
+		((struct hc_params *)field)->qname[0] = '\0';
+}

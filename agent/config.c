@@ -65,6 +65,24 @@ static const struct cfg_key cfg_keys[] = {
      .max = 3600000,
      .def = "2000"},
     {.name = "on_failure", SERVICE(fail_withdraw), .parse = cfg_p_on_failure, .def = "standby"},
+    {.name = "deep_query", SERVICE(deep), .parse = cfg_p_deep_query, .def = ""},
+    {.name = "deep_expect_rcode", SERVICE(deep.rcode_ok), .parse = cfg_p_expect, .def = "NOERROR"},
+    {.name = "deep_interval_ms",
+     SERVICE(deep_interval_ms),
+     .parse = cfg_p_uint,
+     .min = 10,
+     .max = 3600000,
+     .def = "1000"},
+    {.name = "deep_timeout_ms",
+     SERVICE(deep.timeout_ms),
+     .parse = cfg_p_uint,
+     .min = 10,
+     .max = 10000,
+     .def = "1000"},
+    {.name = "deep_on_failure",
+     SERVICE(deep_fail_withdraw),
+     .parse = cfg_p_on_failure,
+     .def = "standby"},
 };
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -397,6 +415,18 @@ static void cfg_finish(struct cfg_parser *ps)
 			if (cfg_keys[k].service && !cfg_keys[k].def && !set[k])
 				cfg_error(ps, s->line, "[service %s] has no '%s'", s->name,
 					  cfg_keys[k].name);
+		/* the deep probe asks the same resolver the same way */
+		s->deep.server = s->probe.server;
+		s->deep.tcp = s->probe.tcp;
+		if (s->deep.qname[0] && s->deep.timeout_ms > s->deep_interval_ms)
+			cfg_error(
+			    ps,
+			    set[cfg_key_index("deep_timeout_ms")]
+				? set[cfg_key_index("deep_timeout_ms")]
+				: set[cfg_key_index("deep_query")],
+			    "[service %s] deep_timeout_ms (%u) is longer than deep_interval_ms "
+			    "(%u)",
+			    s->name, s->deep.timeout_ms, s->deep_interval_ms);
 		if (s->probe.timeout_ms > s->interval_ms)
 			cfg_error(ps,
 				  set[ti] > set[ii] ? set[ti]

@@ -36,6 +36,11 @@ struct cfg_service {
 	unsigned retry_ms;	    /* a failure while announced is confirmed this soon */
 	unsigned damp_half_life_ms; /* flap damping (health/damp.c); 0: off */
 	bool fail_withdraw;	    /* on_failure = withdraw: never to the standby interface */
+	/* The deep probe (deep_query): the same resolver and transport, its own name,
+	 * rcodes, deadline and interval; deep.qname "" for none. */
+	struct hc_params deep;
+	unsigned deep_interval_ms;
+	bool deep_fail_withdraw;
 };
 
 struct cfg {

@@ -186,7 +186,7 @@ bool agent_svc_listens(struct svc *s, void *data)
 	bool all = agent_listens_refresh(a, s);
 
 	/* while coming up, the UP transition's reconcile follows: no second state write */
-	if (a->dirty && s->fsm.up)
+	if (a->dirty && s->healthy)
 		agent_reconcile(a);
 	return all;
 }

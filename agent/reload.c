@@ -104,7 +104,7 @@ static int agent_apply(struct agent *a, struct cfg *ncfg)
 	a->planned = true;
 	/* an address added to a service that is up is announced only where something listens */
 	for (size_t i = 0; i < ncfg->nservices; i++)
-		if (nsvcs[i]->fsm.up)
+		if (nsvcs[i]->healthy)
 			nsvcs[i]->deaf = !agent_listens_refresh(a, nsvcs[i]);
 	agent_maint_check(a);
 	agent_reconcile(a);

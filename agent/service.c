@@ -326,6 +326,31 @@ static void svc_classify(struct svc *s, const struct hc_result *r, bool notify)
 	s->cb(s, NULL, s->data);
 }
 
+/* The verdict, after either probe changed its mind: a change moves the addresses. */
+static void svc_verdict(struct svc *s, const struct hc_result *r, bool deep)
+{
+	bool up = s->fsm.up && (!s->deep.hc || s->deep.fsm.up);
+
+	/* out by the deep probe alone: its resolver answers, deep_on_failure decides */
+	if (!up && s->fsm.up && s->standby != (s->may_standby && !s->cfg->deep_fail_withdraw)) {
+		s->standby = !s->standby;
+		if (up == s->healthy)
+			s->cb(s, NULL, s->data);
+	}
+	if (up == s->healthy) {
+		if (!deep)
+			svc_quiet_why(s, r);
+		return;
+	}
+	s->healthy = up;
+	s->deep_decided = deep;
+	svc_mark(s);
+	s->transitions++;
+	if (!up)
+		svc_damp_flap(s);
+	s->cb(s, r, s->data);
+}
+
 /* One probe's verdict, from either probe. After the kernel reported the resolver's
  * listening socket destroyed, a failed probe is the second, independent failure: the
  * service goes down at once, whatever `fall` says. */
@@ -349,16 +374,101 @@ static void svc_feed(struct svc *s, const struct hc_result *r)
 	if (ok)
 		s->lost = false;
 	else if (change == HC_WENT_DOWN || s->fsm.bad >= s->fsm.fall)
-		svc_classify(s, r, change == HC_SAME);
-	if (change != HC_SAME) {
-		svc_mark(s);
-		s->transitions++;
-		if (change == HC_WENT_DOWN)
-			svc_damp_flap(s);
-		s->cb(s, r, s->data);
-	} else {
-		svc_quiet_why(s, r);
+		svc_classify(s, r, !s->healthy);
+	svc_verdict(s, r, false);
+}
+
+/* The deep probe: a name that needs the resolver's upstream (or whatever the operator
+ * chose), every deep_interval_ms; its failure means standby or withdraw as
+ * deep_on_failure says, not "the resolver is broken". */
+static void svc_deep_result(const struct hc_result *r, void *data)
+{
+	struct svc *s = data;
+	struct svc_deep *d = &s->deep;
+	uint64_t now = loop_now_us(), next = d->start_us + s->cfg->deep_interval_ms * 1000ull;
+	enum hc_change change = hc_fsm_feed(&d->fsm, r->status == HC_OK);
+
+	d->last = *r;
+	if (r->status == HC_OK)
+		log_debug("%s: deep probe ok in %llu us", s->cfg->name,
+			  (unsigned long long)r->rtt_us);
+	else
+		log_debug("%s: deep probe failed: %s", s->cfg->name, r->why);
+	if (change == HC_WENT_DOWN) {
+		log_warn("%s: the deep probe (%s) failed %u times: %s", s->cfg->name,
+			 s->cfg->deep.qname, d->fsm.fall, r->why);
+	} else if (change == HC_WENT_UP) {
+		log_info("%s: the deep probe (%s) succeeds again", s->cfg->name,
+			 s->cfg->deep.qname);
 	}
+	svc_verdict(s, r, true);
+	svc_arm_at(d->timer, s, next > now ? next : now);
+}
+
+static void svc_deep_timer(void *data)
+{
+	struct svc *s = data;
+	struct svc_deep *d = &s->deep;
+	int ret;
+
+	if (!d->hc)
+		return;
+	if (hc_busy(d->hc)) {
+		hc_process(d->hc);
+		if (hc_busy(d->hc))
+			hc_expire(d->hc); /* calls svc_deep_result() */
+		return;
+	}
+	d->start_us = loop_now_us();
+	ret = hc_start(d->hc);
+	if (ret < 0) {
+		struct hc_result r = {.status = HC_ERROR};
+
+		snprintf(r.why, sizeof(r.why), "cannot start the deep probe: %s", strerror(-ret));
+		svc_deep_result(&r, s);
+		return;
+	}
+	svc_arm_at(d->timer, s, d->start_us + s->cfg->deep.timeout_ms * 1000ull);
+}
+
+static void svc_deep_readable(int fd, uint32_t events, void *data)
+{
+	struct svc *s = data;
+
+	(void)fd;
+	(void)events;
+	if (s->deep.hc)
+		hc_process(s->deep.hc);
+}
+
+/* After a reload (s->cfg already the new one, old the one before). */
+static void svc_deep_commit(struct svc *s, const struct cfg_service *old)
+{
+	struct svc_deep *d = &s->deep;
+	const struct hc_params *p = &s->cfg->deep;
+	int ret = 0;
+
+	d->fsm.rise = s->cfg->rise;
+	d->fsm.fall = s->cfg->fall;
+	if (hc_params_equal(&old->deep, p) && (d->hc != NULL) == (p->qname[0] != '\0'))
+		return;
+	hc_destroy(d->hc);
+	d->hc = NULL;
+	loop_timer_arm(d->timer, 0);
+	if (p->qname[0]) {
+		ret = hc_create(&d->hc, p, svc_deep_result, s);
+		if (ret < 0)
+			log_err("%s: cannot create the deep probe: %s", s->cfg->name,
+				strerror(-ret));
+	}
+	/* a new deep probe starts believing, until `fall` failures */
+	hc_fsm_init(&d->fsm, s->cfg->rise, s->cfg->fall, true);
+	ret = loop_watch_set_fd(d->fd_watch, d->hc ? hc_fd(d->hc) : -1);
+	if (ret < 0)
+		log_err("%s: cannot watch the deep probe: %s", s->cfg->name, strerror(-ret));
+	if (d->hc)
+		svc_arm_at(d->timer, s, loop_now_us());
+	/* a dropped deep probe that held the service out: the next probe's verdict says so */
 }
 
 static void svc_result(const struct hc_result *r, void *data)
@@ -422,6 +532,8 @@ void svc_listener_lost(struct svc *s)
 void svc_reset(struct svc *s, bool up)
 {
 	hc_fsm_init(&s->fsm, s->cfg->rise, s->cfg->fall, up);
+	hc_fsm_init(&s->deep.fsm, s->cfg->rise, s->cfg->fall, true);
+	s->healthy = up;
 	s->standby = false;
 	svc_mark(s);
 }
@@ -452,6 +564,17 @@ int svc_create(struct svc **out, struct loop *loop, const struct cfg_service *c,
 		if (ret == 0)
 			ret = loop_timer_add(loop, timer[i], s, &s->probe[i].timer);
 	}
+	if (ret == 0)
+		ret = loop_watch_add(loop, -1, EPOLLIN, svc_deep_readable, s, &s->deep.fd_watch);
+	if (ret == 0)
+		ret = loop_timer_add(loop, svc_deep_timer, s, &s->deep.timer);
+	if (ret == 0 && c->deep.qname[0]) {
+		ret = hc_create(&s->deep.hc, &c->deep, svc_deep_result, s);
+		if (ret == 0)
+			ret = loop_watch_set_fd(s->deep.fd_watch, hc_fd(s->deep.hc));
+		if (ret == 0)
+			svc_arm_at(s->deep.timer, s, loop_now_us());
+	}
 	if (ret < 0) {
 		svc_destroy(s);
 		return ret;
@@ -468,8 +591,10 @@ int svc_new_probe(struct svc *s, const struct cfg_service *c, struct hc **out)
 void svc_commit(struct svc *s, const struct cfg_service *c, struct hc *probe)
 {
 	struct svc_probe *p = &s->probe[0], *confirm = &s->probe[1];
+	const struct cfg_service *old = s->cfg;
 
 	s->cfg = c;
+	svc_deep_commit(s, old);
 	s->fsm.rise = c->rise;
 	s->fsm.fall = c->fall;
 	/* the penalty so far stands; with damping turned off, a suppression ends now */
@@ -497,6 +622,9 @@ void svc_destroy(struct svc *s)
 	if (!s)
 		return;
 	loop_watch_remove(s->damp_timer);
+	loop_watch_remove(s->deep.fd_watch);
+	loop_watch_remove(s->deep.timer);
+	hc_destroy(s->deep.hc);
 	for (size_t i = 0; i < 2; i++) {
 		loop_watch_remove(s->probe[i].fd_watch);
 		loop_watch_remove(s->probe[i].timer);

@@ -588,7 +588,7 @@ int hc_process(struct hc *hc)
 
 	if (!hc->busy || read(hc->fd[0], &c, 1) != 1)
 		return 0;
-	if (fr.mode == FR_OK)
+	if (fr.mode == FR_OK && !(fr.deep_fail && !strncmp(hc->p.qname, "deep.", 5)))
 		hc_finish(hc, HC_OK, 0, "rcode NOERROR");
 	else
 		hc_finish(hc, HC_RCODE, 2, "rcode SERVFAIL");

@@ -59,6 +59,7 @@ struct fake_resolver_state {
 	int create_err; /* hc_create() fails with it, 0 for none */
 	bool deaf;	/* nl_listeners() reports nothing: no resolver listens on port 53 */
 	int listen_err; /* nl_listeners() fails with it, 0 for none */
+	bool deep_fail; /* names under deep. answer SERVFAIL, whatever the mode */
 };
 
 extern struct fake_resolver_state fr;

@@ -746,6 +746,47 @@ static void test_standby(void **state)
 	assert_false(run_until(e, both_standby, 200));
 }
 
+static void append_conf(struct env *e, const char *lines)
+{
+	FILE *f = fopen(e->conf, "a");
+
+	assert_non_null(f);
+	fputs(lines, f);
+	fclose(f);
+}
+
+/* A deep probe (deep_query): its failure alone, with the probe fine, announces through the
+ * standby interface (deep_on_failure = standby, the default) or withdraws (= withdraw);
+ * its recovery announces again. A reload that drops it lets the service back. */
+static void test_deep_probe(void **state)
+{
+	struct env *e = *state;
+
+	write_conf(e, A4 ", " A6, "standby_interface = anycast9");
+	append_conf(e,
+		    "deep_query = deep.test. AAAA\ndeep_interval_ms = 10\ndeep_timeout_ms = 10\n");
+	start_up(e);
+	assert_non_null(e->a->svcs[0]->deep.hc);
+	fr.deep_fail = true;
+	assert_true(run_until(e, both_standby, 500));
+	assert_string_equal(svc_state_of(e), "standby");
+	assert_true(e->a->svcs[0]->fsm.up); /* the probe itself is fine */
+	fr.deep_fail = false;
+	assert_true(run_until(e, both_on_only, 500));
+	assert_string_equal(svc_state_of(e), "up");
+
+	append_conf(e, "deep_on_failure = withdraw\n");
+	agent_reload(e->a);
+	fr.deep_fail = true;
+	assert_true(run_until(e, nothing_anywhere, 500));
+	assert_string_equal(svc_state_of(e), "down");
+	/* the deep probe dropped: back at the next probe */
+	write_conf(e, A4 ", " A6, "standby_interface = anycast9");
+	agent_reload(e->a);
+	assert_null(e->a->svcs[0]->deep.hc);
+	assert_true(run_until(e, both_on_only, 500));
+}
+
 /* A kernel without the reports: the agent says so and probes as before. */
 static void test_no_socket_reports(void **state)
 {
@@ -864,6 +905,7 @@ int main(void)
 	    T(test_not_announced_where_nothing_listens),
 	    T(test_flapping_damped),
 	    T(test_standby),
+	    T(test_deep_probe),
 	    T(test_no_socket_reports),
 	    T(test_second_agent_refused),
 	    T(test_state_file),

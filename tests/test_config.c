@@ -44,6 +44,11 @@ static const char *good_text = "; a full file\n"
 			       "retry_ms = 0\n"
 			       "damping_half_life_ms = 2000\n"
 			       "on_failure = standby\n"
+			       "deep_query = example.org. AAAA\n"
+			       "deep_expect_rcode = NOERROR NXDOMAIN\n"
+			       "deep_interval_ms = 2000\n"
+			       "deep_timeout_ms = 500\n"
+			       "deep_on_failure = withdraw\n"
 			       "[service second]\n"
 			       "  on_failure = withdraw\n"
 			       "  addresses = 10.53.0.54 ; indented: a key, not a continuation\n"
@@ -137,6 +142,15 @@ static void test_good(void **state)
 	assert_int_equal(s->line, 14);
 	assert_string_equal(cfg->standby_interface, "anycast-sb");
 	assert_false(s->fail_withdraw);
+	/* the deep probe: its own name, rcodes and timing, the service's resolver and transport */
+	assert_string_equal(s->deep.qname, "example.org.");
+	assert_int_equal(s->deep.qtype, 28);
+	assert_int_equal(s->deep.rcode_ok, (1u << 0) | (1u << 3));
+	assert_int_equal(s->deep_interval_ms, 2000);
+	assert_int_equal(s->deep.timeout_ms, 500);
+	assert_true(s->deep_fail_withdraw);
+	assert_true(s->deep.server.ss_family == AF_INET && !s->deep.tcp);
+	assert_memory_equal(&s->deep.server, &s->probe.server, sizeof(s->probe.server));
 	assert_int_equal(s->naddrs, 2);
 	assert_string_equal(addr_str(cfg, s, 0), "10.53.0.53/32");
 	assert_string_equal(addr_str(cfg, s, 1), "fd53::53/128");
@@ -192,6 +206,9 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->log_level, LOG_INFO);
 	assert_string_equal(cfg->standby_interface, "");
 	assert_int_equal(cfg->interface_line, 0);
+	assert_string_equal(cfg->services[0].deep.qname, "");
+	assert_int_equal(cfg->services[0].deep_interval_ms, 1000);
+	assert_false(cfg->services[0].deep_fail_withdraw);
 	s = &cfg->services[0];
 	assert_string_equal(server(s), "127.0.0.1@53");
 	assert_int_equal(s->probe.qtype, 1);
@@ -257,6 +274,12 @@ static void test_numbers(void **state)
 	expect_service_error("retry_ms = 60001",
 			     "t.conf:4: retry_ms = 60001: expected a whole number from 0 to 60000");
 	expect_service_error("transport = sctp", "t.conf:4: transport 'sctp': expected udp or tcp");
+	expect_service_error("deep_query = example.org.\ndeep_timeout_ms = 2000",
+			     "t.conf:5: [service r] deep_timeout_ms (2000) is longer than "
+			     "deep_interval_ms (1000)");
+	expect_service_error("deep_query = bad..name",
+			     "t.conf:4: deep_query 'bad..name' is not 'NAME [TYPE]' with a valid "
+			     "DNS name");
 	expect_service_error("on_failure = ignore",
 			     "t.conf:4: on_failure 'ignore': expected standby or withdraw");
 	expect_error(
