@@ -258,8 +258,9 @@ scan() {
 				v = substr(line, RSTART, RLENGTH); sub(/^local-zone:[ \t]*"/, "", v); sub(/"$/, "", v)
 				print NR, "local-zone", v
 			}
-			if (match(line, /query[ \t]*=[ \t]*[^ \t`*]+([ \t]+[A-Za-z0-9]+)?/)) {
-				v = substr(line, RSTART, RLENGTH); sub(/^query[ \t]*=[ \t]*/, "", v)
+			# the probe (query), not the deep probe (deep_query: another name on purpose)
+			if (match(line, /(^|[^_A-Za-z])query[ \t]*=[ \t]*[^ \t`*]+([ \t]+[A-Za-z0-9]+)?/)) {
+				v = substr(line, RSTART, RLENGTH); sub(/^[^q]*query[ \t]*=[ \t]*/, "", v)
 				print NR, "query", v
 			}
 			a = addrs(line)
@@ -375,7 +376,8 @@ frr_lines() {
 
 # frr_intra FILE: the intra-area variant of etc/frr.conf: the same lines but for how the
 # addresses are announced (the uplink, its authentication, BFD, the timers), no
-# redistribution, and the agent's interface in area 0 and passive for ospfd and ospf6d.
+# redistribution but the standby announcement's, and the agent's interface in area 0 and
+# passive for ospfd and ospf6d.
 frr_intra() {
 	local f=$1 r blk k d
 	r=$(rel "$f")
@@ -386,7 +388,9 @@ frr_intra() {
 		*) echo "$r: has a line etc/frr.conf does not, '${l#> }'" ;;
 		esac
 	done <<<"$d"
+	# the standby announcement is redistributed in both variants
 	grep -nE '^[[:space:]]*(redistribute|route-map|(ip|ipv6) prefix-list)' "$f" |
+		grep -vE '^[0-9]+:([[:space:]]*redistribute kernel .* route-map STANDBY|route-map STANDBY permit)' |
 		sed "s|^\([0-9]*\):|$r:\1: |; s|\$| (the intra-area variant announces through $REF_IF)|"
 	blk=$(awk -v ifn="interface $REF_IF" '$0 == ifn { p = 1 } p { print } p && $0 == "exit" { exit }' "$f")
 	if [ -z "$blk" ]; then
