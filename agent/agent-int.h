@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "agent/act.h"
 #include "agent/agent.h"
@@ -18,6 +19,17 @@
 #include "netlink/nl.h"
 
 struct svc;
+
+/* What a service's probes did since the agent started, for the metrics file (metrics.c).
+ * In struct svc, so a reload keeps the counts. */
+enum svc_result { SVC_R_OK, SVC_R_TIMEOUT, SVC_R_REFUSED, SVC_R_RCODE, SVC_R_ERROR, SVC_NRESULTS };
+#define SVC_NBUCKETS 14 /* probe duration buckets, +Inf not counted */
+
+struct svc_stats {
+	uint64_t results[SVC_NRESULTS];
+	uint64_t buckets[SVC_NBUCKETS + 1]; /* probes per bucket, not cumulative; last: +Inf */
+	uint64_t sum_us;
+};
 
 /* The service's verdict changed (r: the probe that decided it). */
 /* The verdict changed (r: the probe that changed it), or, with r NULL, a damping suppression
@@ -67,6 +79,7 @@ struct svc {
 	struct hc_result last;
 	bool probed;   /* last is valid */
 	int quiet_why; /* the failure kind "not up yet" last logged, -1 none */
+	struct svc_stats stats;
 };
 
 /* What a service is doing, as operators see it (state file, metrics, --status). */
@@ -160,6 +173,8 @@ struct agent {
 	bool planned;	/* the withdrawals of the next reconcile are planned: drain them */
 	bool handover;
 	int exit_code;
+	int metrics_err;	     /* the metrics file's last logged write error, 0 none */
+	char metrics_path[PATH_MAX]; /* the metrics file last written, "" none */
 };
 
 /* agent.c: reconcile, events, maintenance, the stop */
@@ -209,6 +224,14 @@ bool agent_listens_refresh(struct agent *a, const struct svc *s);
 struct frr_opts check_frr_opts(const struct cfg *cfg, uint64_t budget_us);
 /* svc_listens_cb: agent_listens_refresh(), and a reconcile while the service is up. */
 bool agent_svc_listens(struct svc *s, void *data);
+/* metrics.c: the Prometheus text file (cfg->metrics_file) */
+/* Counts one probe result of the service c (classifying a refused TCP connection). */
+void svc_stats_feed(struct svc_stats *st, const struct cfg_service *c, const struct hc_result *r);
+/* Writes every metric of a to f: 0, or -errno. */
+int metrics_render(const struct agent *a, FILE *f);
+/* Replaces the file atomically (mode 0644), removes the previous one when the path changed;
+ * a failure is logged once, until a write works again. */
+void metrics_write(struct agent *a);
 /* reload.c */
 void agent_reload(struct agent *a);
 /* start.c: everything before the loop: the lock, netlink, the interface, adoption, the first

@@ -236,7 +236,7 @@ static void agent_status(struct agent *a)
 	sd_notify(0, status);
 }
 
-/* The snapshot every reader shares (--withdraw-all, --check-once, and systemd's line). */
+/* The snapshot every reader shares (--withdraw-all, --check-once, systemd's line, metrics). */
 void agent_publish(struct agent *a)
 {
 	struct state st = {.pid = (long)getpid(), .written = (int64_t)time(NULL)};
@@ -300,6 +300,7 @@ out:
 		log_debug("cannot write the state under %s: %s", a->state_dir, strerror(-ret));
 	free(st.svcs);
 	free(st.placed);
+	metrics_write(a);
 }
 
 void agent_state_timer(void *data)

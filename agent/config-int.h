@@ -9,7 +9,7 @@
 
 #include "agent/config.h"
 
-#define CFG_NKEYS 27
+#define CFG_NKEYS 28
 
 struct cfg_key;
 struct cfg_parser;

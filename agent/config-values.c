@@ -90,7 +90,9 @@ void cfg_p_uint(struct cfg_parser *ps, const struct cfg_key *k, const char *valu
 
 void cfg_p_path(struct cfg_parser *ps, const struct cfg_key *k, const char *value, void *field)
 {
-	if (value[0] != '/' || strlen(value) >= k->size)
+	if (!*value && !ps->line) /* a default of none (metrics_file) */
+		*(char *)field = '\0';
+	else if (value[0] != '/' || strlen(value) >= k->size)
 		cfg_error(ps, ps->line, "%s '%s' must be an absolute path", k->name, value);
 	else
 		snprintf(field, k->size, "%s", value);

@@ -39,6 +39,7 @@ static const struct cfg_key cfg_keys[] = {
     {.name = "vtysh", AGENT(vtysh), .parse = cfg_p_path, .def = "/usr/bin/vtysh"},
     {.name = "frr_pathspace", AGENT(frr_pathspace), .parse = cfg_p_pathspace, .def = ""},
     {.name = "log_level", AGENT(log_level), .parse = cfg_p_loglevel, .def = "info"},
+    {.name = "metrics_file", AGENT(metrics_file), .parse = cfg_p_path, .def = ""},
     {.name = "addresses", SERVICE(first), .parse = cfg_p_addresses, .repeat = true},
     {.name = "resolver", SERVICE(probe.server), .parse = cfg_p_resolver, .def = "127.0.0.1@53"},
     {.name = "query", SERVICE(probe), .parse = cfg_p_query},

@@ -57,6 +57,7 @@ struct cfg {
 	char vtysh[PATH_MAX];
 	char frr_pathspace[CFG_NAME_MAX]; /* vtysh -N, "" for the default */
 	int log_level;			  /* syslog priority */
+	char metrics_file[PATH_MAX];	  /* Prometheus text file, "" for none */
 	struct cfg_service *services;
 	size_t nservices;
 	struct cfg_addr *addrs;

@@ -361,6 +361,7 @@ static void svc_feed(struct svc *s, const struct hc_result *r)
 
 	s->last = *r;
 	s->probed = true;
+	svc_stats_feed(&s->stats, s->cfg, r);
 	if (ok)
 		log_debug("%s: probe ok in %llu us", s->cfg->name, (unsigned long long)r->rtt_us);
 	else

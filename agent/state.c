@@ -24,14 +24,13 @@ static int state_path(char *buf, size_t len, const char *dir, const char *name)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-int state_write(const char *dir, const struct state *st)
+int state_replace(const char *path, int (*render)(FILE *f, const void *data), const void *data)
 {
-	char tmp[PATH_MAX], path[PATH_MAX], buf[NL_ADDRSTRLEN];
+	char tmp[PATH_MAX];
 	FILE *f;
-	int fd, ret;
+	int fd, ret, n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 
-	if (state_path(tmp, sizeof(tmp), dir, "state.tmp") < 0 ||
-	    state_path(path, sizeof(path), dir, "state") < 0)
+	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
@@ -43,6 +42,23 @@ int state_write(const char *dir, const struct state *st)
 		unlink(tmp);
 		return ret;
 	}
+	ret = render(f, data);
+	if (ret == 0)
+		ret = fflush(f) == 0 && !ferror(f) ? 0 : -(errno ? errno : EIO);
+	if (fclose(f) != 0 && ret == 0)
+		ret = -errno;
+	if (ret == 0 && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret < 0)
+		unlink(tmp);
+	return ret;
+}
+
+static int state_render(FILE *f, const void *data)
+{
+	const struct state *st = data;
+	char buf[NL_ADDRSTRLEN];
+
 	fprintf(f, "%s\npid %ld\nwritten %lld\ninterface %s %u\nmaintenance %d\nhandover %d\n",
 		STATE_MAGIC, st->pid, (long long)st->written,
 		st->interface[0] ? st->interface : "-", st->ifindex, st->maintenance, st->handover);
@@ -64,14 +80,16 @@ int state_write(const char *dir, const struct state *st)
 			st->placed[i].standby ? " standby" : "");
 	for (size_t i = 0; i < st->ndrains; i++)
 		fprintf(f, "drain %s\n", nl_addr_str(&st->drains[i], buf, sizeof(buf)));
-	ret = fflush(f) == 0 && !ferror(f) ? 0 : -(errno ? errno : EIO);
-	if (fclose(f) != 0 && ret == 0)
-		ret = -errno;
-	if (ret == 0 && rename(tmp, path) < 0)
-		ret = -errno;
-	if (ret < 0)
-		unlink(tmp);
-	return ret;
+	return 0;
+}
+
+int state_write(const char *dir, const struct state *st)
+{
+	char path[PATH_MAX];
+
+	if (state_path(path, sizeof(path), dir, "state") < 0)
+		return -ENAMETOOLONG;
+	return state_replace(path, state_render, st);
 }
 
 static bool state_num(const char *s, long long min, long long max, long long *out)

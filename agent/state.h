@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "agent/config.h"
 #include "netlink/nl.h"
@@ -57,6 +58,9 @@ struct state {
 
 /* Writes dir/state atomically (a temporary file renamed), mode 0644. 0 or -errno. */
 int state_write(const char *dir, const struct state *st);
+/* Replaces path with what render writes (0 or -errno) through path.tmp, renamed into place,
+ * mode 0644 whatever the umask: the state file and the metrics file. 0 or -errno. */
+int state_replace(const char *path, int (*render)(FILE *f, const void *data), const void *data);
 /* Reads dir/state into st (state_free() it). 0, -ENOENT, -EBADMSG (*line: the bad line),
  * -ENOMEM or -errno. */
 int state_read(const char *dir, struct state *st, unsigned *line);

@@ -865,6 +865,135 @@ static void test_lost_events(void **state)
 	assert_true(run_until(e, resynced, 2000));
 }
 
+/* The metrics file as the agent renders it: the value of one series ("name{labels}"), or
+ * -1 when the text has no such line. */
+static long long metric(const char *text, const char *series)
+{
+	size_t n = strlen(series);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, series, n) && l[n] == ' ')
+			return strtoll(l + n + 1, NULL, 10);
+	return -1;
+}
+
+static char *metrics_text(struct env *e)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(metrics_render(e->a, f), 0);
+	fclose(f);
+	return text;
+}
+
+#define M_SVC(name)    "anycast_agent_" name "{service=\"r\""
+#define M_STATE(st)    M_SVC("service_state") ",state=\"" st "\"}"
+#define M_RESULT(res)  M_SVC("probes_total") ",result=\"" res "\"}"
+#define M_HIST(suffix) M_SVC("probe_duration_seconds_" suffix)
+
+/* Every result counted once, in cumulative buckets whose +Inf is the count. */
+static void check_histogram(const char *text)
+{
+	static const char *const le[] = {"0.0005", "0.001", "0.002", "0.005", "0.01",
+					 "0.02",   "0.05",  "0.1",   "0.2",   "0.5",
+					 "1",	   "2.5",   "5",     "10",    "+Inf"};
+	static const char *const results[] = {"ok", "timeout", "refused", "rcode", "error"};
+	long long prev = 0, sum = 0, v;
+	char series[128];
+
+	for (size_t i = 0; i < sizeof(le) / sizeof(le[0]); i++) {
+		snprintf(series, sizeof(series), M_HIST("bucket") ",le=\"%s\"}", le[i]);
+		v = metric(text, series);
+		assert_true(v >= prev);
+		prev = v;
+	}
+	for (size_t i = 0; i < sizeof(results) / sizeof(results[0]); i++) {
+		snprintf(series, sizeof(series), M_SVC("probes_total") ",result=\"%s\"}",
+			 results[i]);
+		v = metric(text, series);
+		assert_true(v >= 0);
+		sum += v;
+	}
+	assert_true(sum > 0);
+	assert_int_equal(metric(text, M_HIST("count") "}"), sum);
+	assert_int_equal(prev, sum);
+}
+
+/* What the metrics file says of a service up, failed by SERVFAIL, and refused (nothing
+ * listens on the resolver's port). */
+static void test_metrics(void **state)
+{
+	struct env *e = *state;
+	char path[128], *text;
+	long long rcode, transitions;
+	struct stat sb;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "metrics_file = %s/m.prom", e->dir);
+	write_conf(e, A4 ", " A6, path);
+	start_up(e);
+	text = metrics_text(e);
+	assert_int_equal(metric(text, M_SVC("service_up") "}"), 1);
+	assert_int_equal(metric(text, M_STATE("up")), 1);
+	assert_int_equal(metric(text, M_STATE("down")), 0);
+	for (int st = 0; st < SVC_NSTATES; st++) {
+		char series[96];
+
+		snprintf(series, sizeof(series), M_SVC("service_state") ",state=\"%s\"}",
+			 svc_state_name((enum svc_state)st));
+		assert_int_equal(metric(text, series), st == SVC_UP);
+	}
+	assert_int_equal(metric(text, "anycast_agent_address_announced{service=\"r\",address=\"" A4
+				      "\",interface=\"anycast0\"}"),
+			 1);
+	assert_int_equal(metric(text, M_RESULT("rcode")), 0);
+	assert_int_equal(metric(text, "anycast_agent_build_info{version=\"" AA_VERSION "\"}"), 1);
+	check_histogram(text);
+	transitions = metric(text, M_SVC("transitions_total") "}");
+	free(text);
+	/* the file holds the same, readable by all */
+	snprintf(path, sizeof(path), "%s/m.prom", e->dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0644);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	text = calloc(1, 65536);
+	assert_non_null(text);
+	assert_true(fread(text, 1, 65535, f) > 0);
+	fclose(f);
+	assert_int_equal(metric(text, M_SVC("service_up") "}"), 1);
+	free(text);
+
+	fr.mode = FR_SERVFAIL;
+	assert_true(run_until(e, both_off, 2000));
+	text = metrics_text(e);
+	assert_int_equal(metric(text, M_SVC("service_up") "}"), 0);
+	assert_int_equal(metric(text, M_STATE("down")), 1);
+	assert_int_equal(metric(text, M_STATE("up")), 0);
+	assert_int_equal(metric(text, "anycast_agent_address_announced{service=\"r\",address=\"" A4
+				      "\",interface=\"anycast0\"}"),
+			 0);
+	rcode = metric(text, M_RESULT("rcode"));
+	assert_true(rcode >= 2); /* fall 2 */
+	assert_int_equal(metric(text, M_RESULT("refused")), 0);
+	assert_int_equal(metric(text, M_SVC("transitions_total") "}"), transitions + 1);
+	check_histogram(text);
+	free(text);
+
+	/* a TCP probe's SERVFAIL while nothing listens is a refused connection */
+	fr.deaf = true;
+	fr.probes = 0;
+	while (fr.probes < 3)
+		assert_false(run_until(e, a4_back, 20));
+	text = metrics_text(e);
+	assert_true(metric(text, M_RESULT("refused")) >= 2);
+	check_histogram(text);
+	free(text);
+}
+
 /* No service: nothing on the host is touched, and STATUS= says why. */
 static void test_no_service(void **state)
 {
@@ -911,6 +1040,7 @@ int main(void)
 	    T(test_state_file),
 	    T(test_lost_events),
 	    T(test_no_service),
+	    T(test_metrics),
 	};
 
 	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);

@@ -209,6 +209,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg->services[0].deep.qname, "");
 	assert_int_equal(cfg->services[0].deep_interval_ms, 1000);
 	assert_false(cfg->services[0].deep_fail_withdraw);
+	assert_string_equal(cfg->metrics_file, "");
 	s = &cfg->services[0];
 	assert_string_equal(server(s), "127.0.0.1@53");
 	assert_int_equal(s->probe.qtype, 1);
@@ -438,6 +439,9 @@ static void test_values(void **state)
 	expect_error("[agent]\nmaintenance_file = maint\n[service r]\naddresses = 10.0.0.1\n"
 		     "query = x.\n",
 		     "t.conf:2: maintenance_file 'maint' must be an absolute path");
+	expect_error("[agent]\nmetrics_file = m.prom\n[service r]\naddresses = 10.0.0.1\n"
+		     "query = x.\n",
+		     "t.conf:2: metrics_file 'm.prom' must be an absolute path");
 	expect_error("[agent]\ninterface = a/b\n[service r]\naddresses = 10.0.0.1\nquery = x.\n",
 		     "t.conf:2: interface 'a/b' is not a valid interface name (1-15 characters, no "
 		     "'/', ':', spaces or control characters, not '.' or '..')");
