@@ -6,7 +6,7 @@ pkgs="gcc make libc6-dev libunbound-dev libmnl-dev libinih-dev libcmocka-dev lib
 iproute2 procps psmisc clang clang-tools clang-format libclang-rt-14-dev libldns-dev gnuplot-nox frr nftables
 debhelper dpkg-dev build-essential lintian scdoc python3 man-db systemd-container pkgconf
 sudo icinga2-bin icinga2-common nagios-nrpe-server nagios-nrpe-plugin
-dnsperf stress-ng"
+dnsperf stress-ng prometheus prometheus-node-exporter"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
@@ -21,3 +21,11 @@ echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# prometheus (for promtool) and the node exporter start their daemons when installed under
+# systemd: a Prometheus server scraping every 15 s is load the timing tests do not want, and
+# the integration test runs its own node exporter in its namespace.
+if [ -d /run/systemd/system ]; then
+	for p in prometheus prometheus-node-exporter; do
+		case " $missing " in *" $p "*) systemctl disable --now "$p.service" >/dev/null 2>&1 || : ;; esac
+	done
+fi

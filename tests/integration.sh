@@ -17,6 +17,7 @@
 #   (21) a service that never comes up says why
 #   (22) churn of 20k addresses elsewhere: withdrawal stays fast
 #   (23) the kernel reports the resolver's listener gone: withdrawn before the next probe
+#   (27) the metrics file, scraped through a real prometheus-node-exporter
 #
 #   tests/integration.sh [AGENT]      AGENT defaults to ./anycast-agent; run as root.
 #   AA_ASAN=1 tests/integration.sh build/asan/anycast-agent
@@ -846,6 +847,98 @@ tap_check "(26) --maintenance on with no agent running: exit 1, saying so" \
 rm -f "$MAINT"
 agent_start
 up
+
+# --------------------- (27) the metrics file, as a real node exporter serves it to Prometheus
+
+# As doc/anycast-agent.conf.5 suggests: the file in the agent's state directory, a link to it
+# in the node exporter's textfile directory. Set by a reload, as an operator would.
+PROM=$RUN/anycast-agent.prom
+TEXTFILE=$T/textfile
+NE_PORT=9100
+mkdir -p "$TEXTFILE"
+ln -s "$PROM" "$TEXTFILE/anycast-agent.prom"
+# agent_metrics_conf PATH: the usual file with metrics_file = PATH in [agent].
+agent_metrics_conf() { AGENT_EXTRA="metrics_file = $1" write_agent_conf "$CONF" "$A4, $A6"; }
+# scrape: the node exporter's /metrics, as Prometheus gets it.
+scrape() {
+	ip netns exec "$NS" python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
+		"http://127.0.0.1:$NE_PORT/metrics" 2>/dev/null
+}
+# scraped SERIES: its value in the scrape ("" when absent); the exporter sorts the labels.
+scraped() { scrape | awk -v s="$1" '$1 == s { print $2 }'; }
+# scraped_is SERIES VALUE
+scraped_is() { [ "$(scraped "$1")" = "$2" ]; }
+# scraped_above SERIES N: the value is a number above N.
+scraped_above() {
+	local v
+	v=$(scraped "$1")
+	[ -n "$v" ] && awk -v v="$v" -v n="$2" 'BEGIN { exit !(v + 0 > n + 0) }'
+}
+S='service="resolver"'
+M_UP="anycast_agent_service_up{$S}"
+M_DOWN="anycast_agent_service_state{$S,state=\"down\"}"
+M_STUP="anycast_agent_service_state{$S,state=\"up\"}"
+M_RCODE="anycast_agent_probes_total{result=\"rcode\",$S}"
+M_TRANS="anycast_agent_transitions_total{$S}"
+M_A4="anycast_agent_address_announced{address=\"$A4\",interface=\"$IF\",$S}"
+
+# Restarted under UMask=0077, as the unit runs it: the prometheus user must still read it.
+bg_kill "$AGENT_PID" TERM
+old_umask=$(umask)
+umask 077
+agent_start
+umask "$old_umask"
+up
+mark=$(file_size "$LOG")
+agent_metrics_conf "$PROM"
+kill -s HUP "$AGENT_PID"
+tap_check "(27) a reload that sets metrics_file: the file appears" wait_for 5 test -s "$PROM"
+tap_check "(27) ... mode 0644 (the agent's umask is 077)" \
+	test "$(stat -c %a "$PROM" 2>/dev/null)" = 644
+st=0
+promtool check metrics <"$PROM" >"$T/promtool.out" 2>&1 || st=$?
+tap_check "(27) ... promtool check metrics: exit 0, nothing to say" \
+	eval "[ $st = 0 ] && [ ! -s '$T/promtool.out' ] || { cat '$T/promtool.out'; false; }"
+bg_start NE_PID "$T/node-exporter.log" ip netns exec "$NS" prometheus-node-exporter \
+	--collector.disable-defaults --collector.textfile \
+	--collector.textfile.directory="$TEXTFILE" --web.listen-address="127.0.0.1:$NE_PORT"
+tap_check "(27) node exporter serves $M_UP 1, through the link" wait_for 10 scraped_is "$M_UP" 1
+tap_check "(27) ... state up 1, down 0, $A4 announced on $IF" \
+	eval 'scraped_is "$M_STUP" 1 && scraped_is "$M_DOWN" 0 && scraped_is "$M_A4" 1'
+tap_check "(27) ... and reads the file without error" \
+	scraped_is "node_textfile_scrape_error" 0
+rcode0=$(scraped "$M_RCODE")
+trans0=$(scraped "$M_TRANS")
+ub_servfail_inject "$NS" "$T"
+down
+tap_check "(27) SERVFAIL: the scrape says up 0" wait_for 5 scraped_is "$M_UP" 0
+tap_check "(27) ... state down 1, $A4 not announced" \
+	eval 'scraped_is "$M_DOWN" 1 && scraped_is "$M_A4" 0'
+tap_check "(27) ... probes with result rcode went up from ${rcode0:-?}" \
+	wait_for 6 scraped_above "$M_RCODE" "${rcode0:-0}"
+tap_check "(27) ... transitions went up from ${trans0:-?}" scraped_above "$M_TRANS" "${trans0:-0}"
+ub_servfail_clear "$NS" "$T"
+up
+tap_check "(27) SERVFAIL cleared: the scrape says up 1 again" wait_for 5 scraped_is "$M_UP" 1
+bg_kill "$NE_PID"
+# A reload that moves the file removes the old one (it would go stale, scraped forever).
+agent_metrics_conf "$T/moved.prom"
+kill -s HUP "$AGENT_PID"
+tap_check "(27) metrics_file moved by a reload: the new file appears, the old one goes" \
+	wait_for 5 eval "test -s '$T/moved.prom' && test ! -e '$PROM'"
+# A directory that does not exist: said once (not every 5 s), and once when it works again.
+agent_metrics_conf "$T/later/anycast-agent.prom"
+kill -s HUP "$AGENT_PID"
+sleep 6
+tap_check "(27) an unwritable metrics file: one warning in 6 s, naming it and the error" \
+	test "$(log_since "$LOG" "$mark" | grep -ciE "cannot write the metrics file $T/later/anycast-agent.prom: no such file")" = 1
+mkdir "$T/later"
+tap_check "(27) ... its directory created: written within 6 s, and said once" \
+	eval "wait_for 6 test -s '$T/later/anycast-agent.prom' &&
+		wait_for 1 log_has '$LOG' '$mark' 'metrics file .* is written again'"
+write_agent_conf "$CONF" "$A4, $A6"
+kill -s HUP "$AGENT_PID"
 
 # ------------- (28) standby: failing but running is announced through the standby interface
 
