@@ -16,6 +16,11 @@
 #               asked by the real check_nrpe: the same line and exit code as the plugin run
 #               directly (a dead resolver: CRITICAL, 2; no service: UNKNOWN, 3), in the
 #               monitoring-plugins format.
+#   prometheus  doc/monitoring/prometheus-anycast-agent.rules.yml: promtool check rules, and
+#               promtool test rules (tests/data/...rules.test.yml: each alert fires when it
+#               should, and only then). doc/monitoring/grafana-anycast-agent.json: valid
+#               JSON whose every query parses as PromQL. Both name only metrics that
+#               agent/metrics.c writes.
 #
 #   tests/test_examples.sh ./anycast-agent      as root (namespaces, mounts, nrpe)
 #
@@ -53,7 +58,7 @@ if [ -z "$AGENT" ] || [ ! -x "$AGENT" ]; then
 fi
 AGENT=$(realpath "$AGENT")
 missing=
-for tool in visudo sudo icinga2 nrpe "$CHECK_NRPE" unshare nsenter setpriv ip; do
+for tool in visudo sudo icinga2 nrpe "$CHECK_NRPE" unshare nsenter setpriv ip promtool python3; do
 	command -v "$tool" >/dev/null || missing="$missing $tool"
 done
 getent passwd "$NAGIOS_USER" >/dev/null || missing="$missing user:$NAGIOS_USER"
@@ -693,6 +698,41 @@ if nrpe_listens 2>/dev/null; then
 	compare "dead resolver (closed port 53, frr_check = no)" "$T/agent-dead.conf" CRITICAL 2
 	compare "no [service] configured" "$T/agent-idle.conf" UNKNOWN 3
 fi
+
+# ======================================================================== prometheus, grafana
+
+RULES=$MON/prometheus-anycast-agent.rules.yml
+GRAFANA=$MON/grafana-anycast-agent.json
+# show_out: what the last command said, on failure.
+show_out() { sed 's/^/    /' "$T/prom.out"; }
+TAP_ON_FAIL=show_out
+promtool check rules "$RULES" >"$T/prom.out" 2>&1
+tap_check "promtool check rules doc/monitoring/prometheus-anycast-agent.rules.yml" test $? = 0
+promtool test rules "$SRC/tests/data/prometheus-anycast-agent.rules.test.yml" >"$T/prom.out" 2>&1
+tap_check "promtool test rules: every alert fires when the series say it should, and only then" \
+	test $? = 0
+# The dashboard's queries as recording rules, Grafana's variables given values: PromQL
+# that does not parse fails promtool as a rule would.
+python3 - "$GRAFANA" >"$T/grafana-rules.yml" 2>"$T/prom.out" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("groups:\n  - name: grafana\n    rules:")
+for p in d["panels"]:
+    for t in p["targets"]:
+        e = t["expr"].replace("$__rate_interval", "1m").replace("$instance", ".*")
+        print(f"      - record: panel_{p['id']}_{t['refId']}\n        expr: {json.dumps(e)}")
+EOF
+tap_check "doc/monitoring/grafana-anycast-agent.json is valid JSON with panels and queries" \
+	eval "[ \$(grep -c ' expr: ' '$T/grafana-rules.yml') -ge 8 ]"
+promtool check rules "$T/grafana-rules.yml" >"$T/prom.out" 2>&1
+tap_check "... every query of its panels parses as PromQL (promtool check rules)" test $? = 0
+# Every anycast_agent_* name they use is one agent/metrics.c writes.
+grep -ohE 'anycast_agent_[a-z_]+' "$SRC/agent/metrics.c" | sort -u >"$T/names.agent"
+grep -ohE 'anycast_agent_[a-z_]+' "$RULES" "$GRAFANA" | sort -u >"$T/names.used"
+comm -13 "$T/names.agent" "$T/names.used" >"$T/prom.out"
+tap_check "the rules and the dashboard name only metrics the agent writes ($(wc -l <"$T/names.used") names)" \
+	eval "[ -s '$T/names.used' ] && [ ! -s '$T/prom.out' ]"
+TAP_ON_FAIL=
 
 # ======================================================================== nothing left
 
