@@ -65,13 +65,14 @@ $(B)/%.o: %.c
 # Each module's tests link only that module; the agent's link everything but main(), or, for
 # test_agent, the daemon over tests/fake.c's kernel and resolver.
 MODTESTS := $(B)/tests/test_netlink $(B)/tests/test_netlink_ns $(B)/tests/test_health \
-	    $(B)/tests/test_loop $(B)/tests/test_frr $(B)/tests/test_agent
+	    $(B)/tests/test_loop $(B)/tests/test_frr $(B)/tests/test_agent $(B)/tests/test_log
 AGENTOBJS := $(filter-out $(B)/agent/main.o,$(patsubst %.c,$(B)/%.o,$(wildcard agent/*.c)))
 $(B)/tests/test_agent: tests/fake.c tests/fake.h $(AGENTOBJS) $(B)/health/fsm.o $(B)/health/damp.o \
 	$(B)/health/names.o $(B)/netlink/nl_msg.o
 $(B)/tests/test_netlink $(B)/tests/test_netlink_ns: $(NLOBJS)
 $(B)/tests/test_health: $(HCOBJS)
 $(B)/tests/test_loop: $(B)/agent/loop.o
+$(B)/tests/test_log: $(B)/agent/log.o
 $(B)/tests/test_frr: $(B)/agent/frr.o $(B)/agent/frr_json.o $(B)/netlink/nl_msg.o
 $(filter-out $(MODTESTS),$(TESTBINS)): $(LIBOBJS)
 $(B)/tests/%: tests/%.c

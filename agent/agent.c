@@ -493,43 +493,50 @@ void agent_svc_change(struct svc *s, const struct hc_result *r, void *data)
 	char buf[sizeof(r->why)];
 	int n = agent_reconcile(a);
 	double ms = (double)(loop_now_us() - t0) / 1000.0;
+	const char *state, *why;
 
 	if (!r) /* damping or standby changed; service.c said so */
 		return;
+	/* journal fields too (log_svc): SERVICE=, STATE= as the metrics say it, REASON= */
+	state = svc_state_name(agent_svc_state(a, s));
+	why = s->healthy ? NULL : svc_why(s, r, buf, sizeof(buf));
 	if (!s->healthy && agent_svc_standby(a, s)) {
 		size_t sb = 0;
 
 		for (size_t i = s->cfg->first; i < s->cfg->first + s->cfg->naddrs; i++)
 			sb += a->addrs[i].sb != 0;
-		log_warn(
-		    "%s: STANDBY after %u failed %sprobe%s: %s, while the resolver still runs; "
-		    "%zu address%s announced through the standby interface %s in %.1f ms",
-		    s->cfg->name, s->fsm.fall, s->deep_decided ? "deep " : "",
-		    s->fsm.fall == 1 ? "" : "s", svc_why(s, r, buf, sizeof(buf)), sb,
-		    sb == 1 ? "" : "es", a->cfg->standby_interface, ms);
+		log_svc(LOG_WARNING, s->cfg->name, state, why,
+			"%s: STANDBY after %u failed %sprobe%s: %s, while the resolver still runs; "
+			"%zu address%s announced through the standby interface %s in %.1f ms",
+			s->cfg->name, s->fsm.fall, s->deep_decided ? "deep " : "",
+			s->fsm.fall == 1 ? "" : "s", why, sb, sb == 1 ? "" : "es",
+			a->cfg->standby_interface, ms);
 	} else if (s->healthy && s->deep_decided)
-		log_info("%s: UP: the deep probe succeeds again (%llu ms); announced %d address%s "
-			 "in %.1f ms",
-			 s->cfg->name, (unsigned long long)(r->rtt_us / 1000u), n,
-			 n == 1 ? "" : "es", ms);
+		log_svc(LOG_INFO, s->cfg->name, state, NULL,
+			"%s: UP: the deep probe succeeds again (%llu ms); announced %d address%s "
+			"in %.1f ms",
+			s->cfg->name, (unsigned long long)(r->rtt_us / 1000u), n,
+			n == 1 ? "" : "es", ms);
 	else if (s->healthy)
-		log_info("%s: UP after %u good probe%s (%llu ms)%s; announced %d address%s in "
-			 "%.1f ms",
-			 s->cfg->name, s->fsm.rise, s->fsm.rise == 1 ? "" : "s",
-			 (unsigned long long)(r->rtt_us / 1000u),
-			 a->maintenance	      ? ", not announced: in maintenance"
-			 : s->damp.suppressed ? ", not announced: damped (flapping)"
-					      : "",
-			 n, n == 1 ? "" : "es", ms);
+		log_svc(LOG_INFO, s->cfg->name, state, NULL,
+			"%s: UP after %u good probe%s (%llu ms)%s; announced %d address%s in "
+			"%.1f ms",
+			s->cfg->name, s->fsm.rise, s->fsm.rise == 1 ? "" : "s",
+			(unsigned long long)(r->rtt_us / 1000u),
+			a->maintenance	     ? ", not announced: in maintenance"
+			: s->damp.suppressed ? ", not announced: damped (flapping)"
+					     : "",
+			n, n == 1 ? "" : "es", ms);
 	else if (s->lost)
-		log_warn("%s: DOWN after the kernel reported the resolver's socket destroyed and "
-			 "a probe failed: %s; withdrew %d address%s in %.1f ms",
-			 s->cfg->name, svc_why(s, r, buf, sizeof(buf)), n, n == 1 ? "" : "es", ms);
+		log_svc(LOG_WARNING, s->cfg->name, state, why,
+			"%s: DOWN after the kernel reported the resolver's socket destroyed and "
+			"a probe failed: %s; withdrew %d address%s in %.1f ms",
+			s->cfg->name, why, n, n == 1 ? "" : "es", ms);
 	else
-		log_warn("%s: DOWN after %u failed %sprobe%s: %s; withdrew %d address%s in %.1f ms",
-			 s->cfg->name, s->fsm.fall, s->deep_decided ? "deep " : "",
-			 s->fsm.fall == 1 ? "" : "s", svc_why(s, r, buf, sizeof(buf)), n,
-			 n == 1 ? "" : "es", ms);
+		log_svc(LOG_WARNING, s->cfg->name, state, why,
+			"%s: DOWN after %u failed %sprobe%s: %s; withdrew %d address%s in %.1f ms",
+			s->cfg->name, s->fsm.fall, s->deep_decided ? "deep " : "",
+			s->fsm.fall == 1 ? "" : "s", why, n, n == 1 ? "" : "es", ms);
 }
 
 static void agent_forget_link(struct agent *a, unsigned ifindex)

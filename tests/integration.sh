@@ -18,6 +18,8 @@
 #   (22) churn of 20k addresses elsewhere: withdrawal stays fast
 #   (23) the kernel reports the resolver's listener gone: withdrawn before the next probe
 #   (27) the metrics file, scraped through a real prometheus-node-exporter
+#   (28) standby interface: failing but running moves, gone withdraws
+#   (29) journal fields of a transition (SERVICE=, STATE=, REASON=), over a stand-in socket
 #
 #   tests/integration.sh [AGENT]      AGENT defaults to ./anycast-agent; run as root.
 #   AA_ASAN=1 tests/integration.sh build/asan/anycast-agent
@@ -1043,6 +1045,62 @@ tap_check "(28) agent stopped while in standby: nothing left, no standby route e
 ub_servfail_clear "$NS" "$T"
 AGENT_EXTRA="" write_agent_conf "$CONF" "$A4, $A6"
 ip -n "$NS" link del "$SB"
+agent_start
+up
+# ------------- (29) journal fields: a transition carries SERVICE=, STATE=, REASON= under journald
+
+# No journald here: the agent runs in a mount namespace of its own where a socket at
+# journald's path (/run/systemd/journal/socket, on a tmpfs over /run/systemd there) records
+# what it is sent, with JOURNAL_STREAM set as systemd sets it. The transitions go there as
+# entries with their fields; every other line stays on stderr with its priority prefix.
+JREC=$T/journal.rec
+cat >"$T/journal.py" <<'EOF'
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/run/systemd/journal/socket")
+with open(sys.argv[1], "ab", buffering=0) as f:
+    while True:
+        f.write(s.recv(1 << 16) + b"\n--\n")
+EOF
+# journal_has ERE...: some recorded entry has a line matching each ERE.
+journal_has() {
+	local e
+	for e in "$@"; do
+		awk -v RS='\n--\n' -v e="$e" '{ n = split($0, l, "\n"); for (i = 1; i <= n; i++) if (l[i] ~ e) { print NR; next } }' \
+			"$JREC" 2>/dev/null
+	done | sort | uniq -c | awk -v want=$# '$1 == want { found = 1 } END { exit !found }'
+}
+bg_kill "$AGENT_PID" TERM
+wait_for "$T_CHANGE" addrs_absent "${ADDRS[@]}"
+: >"$JREC"
+AGENT_RUNS=$((AGENT_RUNS + 1))
+echo "=== integration.sh: agent run $AGENT_RUNS (fake journal) ===" >>"$LOG"
+mark=$(file_size "$LOG")
+bg_start AGENT_PID "$LOG" unshare -m sh -c '
+	mount -t tmpfs -o mode=0755 tmpfs /run/systemd && mkdir /run/systemd/journal || exit 1
+	python3 "$1" "$2" & echo $! >"$2.pid"
+	i=0
+	while [ ! -S /run/systemd/journal/socket ] && [ $((i += 1)) -le 100 ]; do sleep 0.05; done
+	shift 2
+	exec "$@"' sh "$T/journal.py" "$JREC" \
+	ip netns exec "$NS" env --default-signal=INT JOURNAL_STREAM=8:12345 "$AGENT" -c "$CONF" -s "$RUN"
+cleanup_add eval 'kill "$(cat "$JREC.pid" 2>/dev/null)" 2>/dev/null'
+up
+tap_check "(29) UP: a journal entry with MESSAGE=, PRIORITY=6, SERVICE=resolver, STATE=up" \
+	wait_for 3 journal_has '^MESSAGE=resolver: UP after 3 good probes' '^PRIORITY=6$' \
+	'^SERVICE=resolver$' '^STATE=up$' '^SYSLOG_IDENTIFIER=anycast-agent$'
+ub_servfail_inject "$NS" "$T"
+down
+tap_check "(29) DOWN: PRIORITY=4, STATE=down, REASON=rcode SERVFAIL" \
+	wait_for 3 journal_has '^MESSAGE=resolver: DOWN after 2 failed probes: rcode SERVFAIL' \
+	'^PRIORITY=4$' '^SERVICE=resolver$' '^STATE=down$' '^REASON=rcode SERVFAIL$'
+ub_servfail_clear "$NS" "$T"
+up
+tap_check "(29) the other lines stay on stderr with their priority prefix, the transitions do not" \
+	eval 'log_has "$LOG" "$mark" "^<6>started: 1 service" &&
+		not log_has "$LOG" "$mark" "(UP|DOWN) after"'
+bg_kill "$AGENT_PID" TERM
+kill "$(cat "$JREC.pid" 2>/dev/null)" 2>/dev/null
 agent_start
 up
 
