@@ -928,7 +928,7 @@ static void test_metrics(void **state)
 {
 	struct env *e = *state;
 	char path[128], *text;
-	long long rcode, transitions;
+	long long rcode, transitions, refused;
 	struct stat sb;
 	FILE *f;
 
@@ -989,8 +989,21 @@ static void test_metrics(void **state)
 	while (fr.probes < 3)
 		assert_false(run_until(e, a4_back, 20));
 	text = metrics_text(e);
-	assert_true(metric(text, M_RESULT("refused")) >= 2);
+	refused = metric(text, M_RESULT("refused"));
+	assert_true(refused >= 2);
 	check_histogram(text);
+	free(text);
+
+	/* a reload keeps the service, and so its counts; the file it moves goes */
+	fr.mode = FR_OK;
+	fr.deaf = false;
+	write_conf(e, A4 ", " A6, "metrics_file = /nonexistent/m.prom");
+	agent_reload(e->a);
+	assert_int_equal(access(path, F_OK), -1);
+	text = metrics_text(e);
+	assert_true(metric(text, M_RESULT("refused")) >= refused);
+	assert_true(metric(text, M_RESULT("rcode")) >= rcode);
+	assert_true(metric(text, M_SVC("transitions_total") "}") >= transitions + 1);
 	free(text);
 }
 
