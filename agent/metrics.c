@@ -143,8 +143,9 @@ static void metrics_addresses(const struct agent *a, FILE *f)
 	char buf[NL_ADDRSTRLEN];
 
 	metrics_head(f, "anycast_agent_address_announced", "gauge",
-		     "1 while the address is on an interface (announced), else 0 (interface: "
-		     "the configured one).");
+		     "1 while the address is announced from this host: on an interface, or "
+		     "through the standby interface (standby routes); else 0 (interface: the "
+		     "configured one).");
 	for (size_t i = 0; i < a->cfg->naddrs; i++) {
 		const struct agent_addr *st = &a->addrs[i];
 
@@ -153,8 +154,10 @@ static void metrics_addresses(const struct agent *a, FILE *f)
 		fputs("\",address=\"", f);
 		metrics_label(f, nl_addr_str(&a->cfg->addrs[i].addr, buf, sizeof(buf)));
 		fputs("\",interface=\"", f);
-		metrics_label(f, st->ifindex ? st->ifname : a->cfg->interface);
-		fprintf(f, "\"} %d\n", st->ifindex != 0);
+		metrics_label(f, st->ifindex ? st->ifname
+				 : st->sb    ? a->cfg->standby_interface
+					     : a->cfg->interface);
+		fprintf(f, "\"} %d\n", st->ifindex != 0 || st->sb != 0);
 	}
 }
 

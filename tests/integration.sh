@@ -18,7 +18,7 @@
 #   (22) churn of 20k addresses elsewhere: withdrawal stays fast
 #   (23) the kernel reports the resolver's listener gone: withdrawn before the next probe
 #   (27) the metrics file, scraped through a real prometheus-node-exporter
-#   (28) standby interface: failing but running moves, gone withdraws
+#   (28) standby: failing but running is announced through the standby interface
 #   (29) journal fields of a transition (SERVICE=, STATE=, REASON=), over a stand-in socket
 #
 #   tests/integration.sh [AGENT]      AGENT defaults to ./anycast-agent; run as root.

@@ -890,7 +890,6 @@ static char *metrics_text(struct env *e)
 }
 
 #define M_SVC(name)    "anycast_agent_" name "{service=\"r\""
-#define M_STATE(st)    M_SVC("service_state") ",state=\"" st "\"}"
 #define M_RESULT(res)  M_SVC("probes_total") ",result=\"" res "\"}"
 #define M_HIST(suffix) M_SVC("probe_duration_seconds_" suffix)
 
@@ -922,6 +921,26 @@ static void check_histogram(const char *text)
 	assert_int_equal(prev, sum);
 }
 
+/* The service is up (or not), in state st and no other, and A4 announced on ifname (or
+ * not). */
+static void expect_service(const char *text, int up, enum svc_state st, const char *ifname,
+			   int announced)
+{
+	char series[128];
+
+	assert_int_equal(metric(text, M_SVC("service_up") "}"), up);
+	for (int k = 0; k < SVC_NSTATES; k++) {
+		snprintf(series, sizeof(series), M_SVC("service_state") ",state=\"%s\"}",
+			 svc_state_name((enum svc_state)k));
+		assert_int_equal(metric(text, series), k == (int)st);
+	}
+	snprintf(series, sizeof(series),
+		 "anycast_agent_address_announced{service=\"r\",address=\"" A4
+		 "\",interface=\"%s\"}",
+		 ifname);
+	assert_int_equal(metric(text, series), announced);
+}
+
 /* What the metrics file says of a service up, failed by SERVFAIL, and refused (nothing
  * listens on the resolver's port). */
 static void test_metrics(void **state)
@@ -936,19 +955,7 @@ static void test_metrics(void **state)
 	write_conf(e, A4 ", " A6, path);
 	start_up(e);
 	text = metrics_text(e);
-	assert_int_equal(metric(text, M_SVC("service_up") "}"), 1);
-	assert_int_equal(metric(text, M_STATE("up")), 1);
-	assert_int_equal(metric(text, M_STATE("down")), 0);
-	for (int st = 0; st < SVC_NSTATES; st++) {
-		char series[96];
-
-		snprintf(series, sizeof(series), M_SVC("service_state") ",state=\"%s\"}",
-			 svc_state_name((enum svc_state)st));
-		assert_int_equal(metric(text, series), st == SVC_UP);
-	}
-	assert_int_equal(metric(text, "anycast_agent_address_announced{service=\"r\",address=\"" A4
-				      "\",interface=\"anycast0\"}"),
-			 1);
+	expect_service(text, 1, SVC_UP, "anycast0", 1);
 	assert_int_equal(metric(text, M_RESULT("rcode")), 0);
 	assert_int_equal(metric(text, "anycast_agent_build_info{version=\"" AA_VERSION "\"}"), 1);
 	check_histogram(text);
@@ -970,12 +977,7 @@ static void test_metrics(void **state)
 	fr.mode = FR_SERVFAIL;
 	assert_true(run_until(e, both_off, 2000));
 	text = metrics_text(e);
-	assert_int_equal(metric(text, M_SVC("service_up") "}"), 0);
-	assert_int_equal(metric(text, M_STATE("down")), 1);
-	assert_int_equal(metric(text, M_STATE("up")), 0);
-	assert_int_equal(metric(text, "anycast_agent_address_announced{service=\"r\",address=\"" A4
-				      "\",interface=\"anycast0\"}"),
-			 0);
+	expect_service(text, 0, SVC_DOWN, "anycast0", 0);
 	rcode = metric(text, M_RESULT("rcode"));
 	assert_true(rcode >= 2); /* fall 2 */
 	assert_int_equal(metric(text, M_RESULT("refused")), 0);
@@ -1004,6 +1006,22 @@ static void test_metrics(void **state)
 	assert_true(metric(text, M_RESULT("refused")) >= refused);
 	assert_true(metric(text, M_RESULT("rcode")) >= rcode);
 	assert_true(metric(text, M_SVC("transitions_total") "}") >= transitions + 1);
+	free(text);
+}
+
+/* A service on standby: its addresses are announced through the standby interface, and
+ * the metrics say so (the campus still has them, at a metric it avoids). */
+static void test_metrics_standby(void **state)
+{
+	struct env *e = *state;
+	char *text;
+
+	write_conf(e, A4 ", " A6, "standby_interface = anycast9");
+	start_up(e);
+	fr.mode = FR_SERVFAIL;
+	assert_true(run_until(e, both_standby, 500));
+	text = metrics_text(e);
+	expect_service(text, 0, SVC_STANDBY, "anycast9", 1);
 	free(text);
 }
 
@@ -1054,6 +1072,7 @@ int main(void)
 	    T(test_lost_events),
 	    T(test_no_service),
 	    T(test_metrics),
+	    T(test_metrics_standby),
 	};
 
 	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);
