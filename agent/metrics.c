@@ -79,7 +79,7 @@ static void metrics_services(const struct agent *a, FILE *f)
 		     "1 while the service's probes say it is healthy, else 0.");
 	for (size_t i = 0; i < a->nsvcs; i++) {
 		metrics_svc(f, "anycast_agent_service_up", a->svcs[i]);
-		fprintf(f, "} %d\n", a->svcs[i]->fsm.up);
+		fprintf(f, "} %d\n", a->svcs[i]->healthy);
 	}
 	metrics_head(f, "anycast_agent_service_state", "gauge",
 		     "1 for what the service is doing (starting, up, down, standby, maintenance, "

@@ -1009,8 +1009,9 @@ static void test_metrics(void **state)
 	free(text);
 }
 
-/* A service on standby: its addresses are announced through the standby interface, and
- * the metrics say so (the campus still has them, at a metric it avoids). */
+/* A service on standby, by its probe or by its deep probe alone: its addresses are
+ * announced through the standby interface, and the metrics say so (the campus still has
+ * them, at a metric it avoids), and that it is not up. */
 static void test_metrics_standby(void **state)
 {
 	struct env *e = *state;
@@ -1020,6 +1021,19 @@ static void test_metrics_standby(void **state)
 	start_up(e);
 	fr.mode = FR_SERVFAIL;
 	assert_true(run_until(e, both_standby, 500));
+	text = metrics_text(e);
+	expect_service(text, 0, SVC_STANDBY, "anycast9", 1);
+	free(text);
+
+	/* out by a deep probe alone: its probe is fine, the service is not up */
+	fr.mode = FR_OK;
+	assert_true(run_until(e, both_on_only, 500));
+	append_conf(e,
+		    "deep_query = deep.test. AAAA\ndeep_interval_ms = 10\ndeep_timeout_ms = 10\n");
+	agent_reload(e->a);
+	fr.deep_fail = true;
+	assert_true(run_until(e, both_standby, 500));
+	assert_true(e->a->svcs[0]->fsm.up);
 	text = metrics_text(e);
 	expect_service(text, 0, SVC_STANDBY, "anycast9", 1);
 	free(text);
