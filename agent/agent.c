@@ -342,12 +342,12 @@ static int agent_place(struct agent *a, size_t i, unsigned want)
 
 	if (ret == -EADDRINUSE) {
 		if (!st->conflict)
-			log_err(
-			    "%s: %s is already on %s as %s: not announced until that address is "
-			    "removed",
-			    a->svcs[a->cfg->addrs[i].svc]->cfg->name,
-			    nl_addr_str(addr, buf, sizeof(buf)), a->link.name,
-			    nl_addr_str(&other, obuf, sizeof(obuf)));
+			log_addr(LOG_ERR, a->svcs[a->cfg->addrs[i].svc]->cfg->name,
+				 nl_addr_str(addr, buf, sizeof(buf)),
+				 "%s: %s is already on %s as %s: not announced until that address "
+				 "is removed",
+				 a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf, a->link.name,
+				 nl_addr_str(&other, obuf, sizeof(obuf)));
 		st->conflict = true;
 		return ret;
 	}
@@ -630,7 +630,8 @@ static void agent_addr_event(struct agent *a, const struct nl_event *ev)
 		st->await_us = 0;
 		a->dirty = true;
 		if (agent_want(a, (size_t)i, &sb))
-			log_warn("%s: %s was removed from %s by someone else: restoring",
+			log_addr(LOG_WARNING, a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf,
+				 "%s: %s was removed from %s by someone else: restoring",
 				 a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf, st->ifname);
 	} else if (ev->type == NL_EV_NEWADDR && !st->ifindex && a->link.ifindex &&
 		   ev->ifindex == a->link.ifindex) {
@@ -638,7 +639,8 @@ static void agent_addr_event(struct agent *a, const struct nl_event *ev)
 		memcpy(st->ifname, a->link.name, IFNAMSIZ);
 		a->dirty = true;
 		if (!agent_want(a, (size_t)i, &sb))
-			log_warn("%s: %s appeared on %s while not announced: removing",
+			log_addr(LOG_WARNING, a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf,
+				 "%s: %s appeared on %s while not announced: removing",
 				 a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf, a->link.name);
 	}
 }

@@ -172,10 +172,12 @@ bool agent_listens_refresh(struct agent *a, const struct svc *s)
 		a->dirty = true;
 		nl_addr_str(&a->cfg->addrs[first + i].addr, buf, sizeof(buf));
 		if (deaf)
-			log_warn("%s: not announcing %s: nothing listens on its port %u (%s)",
+			log_addr(LOG_WARNING, s->cfg->name, buf,
+				 "%s: not announcing %s: nothing listens on its port %u (%s)",
 				 s->cfg->name, buf, AGENT_DNS_PORT, agent_listen_missing(seen[i]));
 		else
-			log_info("%s: %s is listened on now", s->cfg->name, buf);
+			log_addr(LOG_INFO, s->cfg->name, buf, "%s: %s is listened on now",
+				 s->cfg->name, buf);
 	}
 	return all;
 }

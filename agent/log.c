@@ -96,9 +96,10 @@ static bool log_field(struct iovec *iov, size_t *n, char *buf, size_t len, size_
 }
 
 int log_svc_fields(struct iovec iov[LOG_SVC_FIELDS], char *buf, size_t len, int prio,
-		   const char *service, const char *state, const char *reason, const char *msg)
+		   const struct log_fields *f, const char *msg)
 {
-	const char *const kv[] = {"SERVICE", service, "STATE", state, "REASON", reason};
+	const char *const kv[] = {"SERVICE", f->service, "STATE",   f->state,
+				  "REASON",  f->reason,	 "ADDRESS", f->address};
 	char p[12];
 	size_t n = 0, used = 0;
 
@@ -114,28 +115,43 @@ int log_svc_fields(struct iovec iov[LOG_SVC_FIELDS], char *buf, size_t len, int 
 	return (int)n;
 }
 
-void log_svc(int prio, const char *service, const char *state, const char *reason, const char *fmt,
-	     ...)
+static void log_fields_v(int prio, const struct log_fields *f, const char *fmt, va_list ap)
 {
 	struct iovec iov[LOG_SVC_FIELDS];
 	char line[1024], buf[2048];
-	va_list ap;
-	bool ok;
 	int n;
 
-	va_start(ap, fmt);
-	ok = log_vformat(line, sizeof(line), prio, fmt, ap);
-	va_end(ap);
-	if (!ok)
+	if (!log_vformat(line, sizeof(line), prio, fmt, ap))
 		return;
 	/* under systemd, a journal entry of its own with the fields; the stream line else, and
 	 * when the journal cannot be reached */
 	if (log_native) {
-		n = log_svc_fields(iov, buf, sizeof(buf), prio, service, state, reason, line);
+		n = log_svc_fields(iov, buf, sizeof(buf), prio, f, line);
 		if (n > 0 && sd_journal_sendv(iov, n) == 0)
 			return;
 	}
 	log_write(prio, line);
+}
+
+void log_svc(int prio, const char *service, const char *state, const char *reason, const char *fmt,
+	     ...)
+{
+	const struct log_fields f = {.service = service, .state = state, .reason = reason};
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_fields_v(prio, &f, fmt, ap);
+	va_end(ap);
+}
+
+void log_addr(int prio, const char *service, const char *address, const char *fmt, ...)
+{
+	const struct log_fields f = {.service = service, .address = address};
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_fields_v(prio, &f, fmt, ap);
+	va_end(ap);
 }
 
 int log_level_parse(const char *name)

@@ -24,13 +24,21 @@ void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)
  * for `journalctl SERVICE=resolver`. */
 void log_svc(int prio, const char *service, const char *state, const char *reason, const char *fmt,
 	     ...) __attribute__((format(printf, 5, 6)));
+/* An address's event (held back, restored, a conflict): SERVICE= and ADDRESS=. */
+void log_addr(int prio, const char *service, const char *address, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-/* log_svc()'s journal entry: MESSAGE=, PRIORITY=, SYSLOG_IDENTIFIER=anycast-agent, then
- * SERVICE=, STATE= and REASON= unless NULL or "", each "KEY=value" in buf, iov pointing at
- * them. Returns how many, or -ENOSPC when buf is too small. */
-#define LOG_SVC_FIELDS 6
+struct log_fields {
+	const char *service, *state, *reason, *address; /* NULL or "": left out */
+};
+
+/* The journal entry of log_svc() and log_addr(): MESSAGE=, PRIORITY=,
+ * SYSLOG_IDENTIFIER=anycast-agent, then SERVICE=, STATE=, REASON= and ADDRESS= unless NULL
+ * or "", each "KEY=value" in buf, iov pointing at them. Returns how many, or -ENOSPC when
+ * buf is too small. */
+#define LOG_SVC_FIELDS 7
 int log_svc_fields(struct iovec iov[LOG_SVC_FIELDS], char *buf, size_t len, int prio,
-		   const char *service, const char *state, const char *reason, const char *msg);
+		   const struct log_fields *f, const char *msg);
 
 /* "debug", "info", "warning", "error" -> priority; -1 when unknown. */
 int log_level_parse(const char *name);
