@@ -301,8 +301,11 @@ static void svc_classify(struct svc *s, const struct hc_result *r, bool notify)
 
 	if (!s->may_standby || s->fsm.up)
 		return;
-	/* the kernel's socket table, not s->lost: a restarted resolver listens anew */
-	if (s->cfg->fail_withdraw || (r->status != HC_TIMEOUT && r->status != HC_RCODE)) {
+	/* The kernel just reported the resolver's listener destroyed and a probe failed: gone,
+	 * no need to ask (a withdrawal should not wait for a socket dump). Later failures ask
+	 * the socket table, not s->lost: a restarted resolver listens anew. */
+	if (s->cfg->fail_withdraw || (r->status != HC_TIMEOUT && r->status != HC_RCODE) ||
+	    (s->lost && !notify)) {
 		standby = false;
 	} else {
 		ret = svc_resolver_listens(s->cfg);
@@ -361,7 +364,6 @@ static void svc_feed(struct svc *s, const struct hc_result *r)
 
 	s->last = *r;
 	s->probed = true;
-	svc_stats_feed(&s->stats, s->cfg, r);
 	if (ok)
 		log_debug("%s: probe ok in %llu us", s->cfg->name, (unsigned long long)r->rtt_us);
 	else
@@ -377,6 +379,9 @@ static void svc_feed(struct svc *s, const struct hc_result *r)
 	else if (change == HC_WENT_DOWN || s->fsm.bad >= s->fsm.fall)
 		svc_classify(s, r, !s->healthy);
 	svc_verdict(s, r, false);
+	/* after the verdict: telling a refused connection from a SERVFAIL asks the kernel,
+	 * which a withdrawal should not wait for */
+	svc_stats_feed(&s->stats, s->cfg, r);
 }
 
 /* The deep probe: a name that needs the resolver's upstream (or whatever the operator
