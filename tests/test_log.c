@@ -28,10 +28,11 @@ static void test_fields(void **state)
 	char buf[512];
 
 	(void)state;
-	assert_int_equal(log_svc_fields(iov, buf, sizeof(buf), LOG_WARNING,
-					&(struct log_fields){"resolver", "down", "rcode SERVFAIL"},
-					"resolver: DOWN after 2 failed probes"),
-			 6);
+	assert_int_equal(
+	    log_svc_fields(iov, buf, sizeof(buf), LOG_WARNING,
+			   &(struct log_fields){"resolver", "down", "rcode SERVFAIL", NULL},
+			   "resolver: DOWN after 2 failed probes"),
+	    6);
 	expect_field(&iov[0], "MESSAGE=resolver: DOWN after 2 failed probes");
 	expect_field(&iov[1], "PRIORITY=4");
 	expect_field(&iov[2], "SYSLOG_IDENTIFIER=anycast-agent");
@@ -40,7 +41,8 @@ static void test_fields(void **state)
 	expect_field(&iov[5], "REASON=rcode SERVFAIL");
 	/* no reason (an UP line), no state: left out, not sent empty */
 	assert_int_equal(log_svc_fields(iov, buf, sizeof(buf), LOG_INFO,
-					&(struct log_fields){"resolver", "", NULL}, "resolver: UP"),
+					&(struct log_fields){.service = "resolver", .state = ""},
+					"resolver: UP"),
 			 4);
 	expect_field(&iov[2], "SYSLOG_IDENTIFIER=anycast-agent");
 	expect_field(&iov[3], "SERVICE=resolver");
@@ -63,13 +65,15 @@ static void test_fields_no_space(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_int_equal(log_svc_fields(iov, buf, need, LOG_INFO, &(struct log_fields){"s"}, "m"),
-			 4);
+	assert_int_equal(
+	    log_svc_fields(iov, buf, need, LOG_INFO, &(struct log_fields){.service = "s"}, "m"), 4);
 	expect_field(&iov[3], "SERVICE=s");
 	assert_int_equal(
-	    log_svc_fields(iov, buf, need - 1, LOG_INFO, &(struct log_fields){"s"}, "m"), -ENOSPC);
-	assert_int_equal(log_svc_fields(iov, buf, 0, LOG_INFO, &(struct log_fields){"s"}, "m"),
-			 -ENOSPC);
+	    log_svc_fields(iov, buf, need - 1, LOG_INFO, &(struct log_fields){.service = "s"}, "m"),
+	    -ENOSPC);
+	assert_int_equal(
+	    log_svc_fields(iov, buf, 0, LOG_INFO, &(struct log_fields){.service = "s"}, "m"),
+	    -ENOSPC);
 }
 
 /* Runs log_svc() with stderr in a file; returns what it wrote (static). */
