@@ -152,7 +152,7 @@ struct agent {
 	struct nl_sockwatch *sw[AGENT_SW]; /* NULL where the kernel does not report */
 	struct loop_watch *sw_watch[AGENT_SW];
 	uint64_t watchdog_us; /* WatchdogSec=, 0 without */
-	char status[160];     /* the last STATUS= sent to systemd */
+	char status[256];     /* the last STATUS= sent to systemd */
 	struct svc **svcs;    /* each allocated alone: probes and watches point at them */
 	size_t nsvcs;
 	struct agent_addr *addrs;
