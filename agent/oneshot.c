@@ -60,7 +60,7 @@ static void wa_remove(struct wa *w, struct state_addr *t, unsigned drain_ms)
 		return;
 	}
 	if (ret == 1) {
-		w->gone++;
+		w->gone += !t->standby; /* a standby announcement is rarely there: not counted */
 	} else {
 		log_info("removed %s%s from %s (index %u)",
 			 t->standby ? "the standby announcement of " : "", buf, t->ifname,
@@ -77,7 +77,8 @@ static int wa_run(struct wa *w, const struct cfg *cfg, const struct state *st)
 	const struct nl_addr *d;
 	int ret;
 
-	w->targets = calloc(st->nplaced + (cfg ? cfg->naddrs : 0) + 1, sizeof(*w->targets));
+	/* what the state lists, and each configured address on the interface and as a standby */
+	w->targets = calloc(st->nplaced + (cfg ? 2 * cfg->naddrs : 0) + 1, sizeof(*w->targets));
 	if (!w->targets)
 		return -ENOMEM;
 	/* drain routes a dead agent left, before this run puts its own */
@@ -100,6 +101,15 @@ static int wa_run(struct wa *w, const struct cfg *cfg, const struct state *st)
 	}
 	for (size_t i = 0; ret == 0 && i < cfg->naddrs; i++)
 		wa_add(w, l.ifindex, l.name, &cfg->addrs[i].addr, false);
+	/* standby announcements of the configured addresses, listed in the state or not */
+	if (cfg && cfg->standby_interface[0]) {
+		struct nl_link sb = {0};
+
+		if (nl_link_get(w->nl, cfg->standby_interface, 0, &sb) < 0)
+			sb.ifindex = 0; /* gone with its routes: the local routes are left */
+		for (size_t i = 0; i < cfg->naddrs; i++)
+			wa_add(w, sb.ifindex, cfg->standby_interface, &cfg->addrs[i].addr, true);
+	}
 	for (size_t i = 0; i < w->ntargets; i++)
 		wa_remove(w, &w->targets[i], drain_ms);
 	if (act_drains(w->act, &d)) {

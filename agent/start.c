@@ -180,6 +180,12 @@ static int agent_adopt(struct agent *a)
 	state_free(&prev);
 	if (ret < 0)
 		return ret;
+	/* standby routes no state file vouches for (it was lost): ours by their protocol, and
+	 * nobody else's to keep */
+	for (size_t i = 0; a->cfg->standby_interface[0] && i < a->cfg->naddrs; i++)
+		if (!a->addrs[i].sb &&
+		    act_standby_del(a->act, a->standby.ifindex, &a->cfg->addrs[i].addr, 0) == 0)
+			log_info("removed a standby announcement no state file listed");
 	state_handover_clear(a->state_dir);
 	for (size_t i = 0; i < a->nsvcs; i++) {
 		const struct cfg_service *c = a->svcs[i]->cfg;

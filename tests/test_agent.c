@@ -746,6 +746,39 @@ static void test_standby(void **state)
 	assert_false(run_until(e, both_standby, 200));
 }
 
+/* Standby routes no state file lists (it was lost with a crash): a starting agent removes
+ * them, and so does --withdraw-all, from the configuration alone. */
+static void test_standby_leftovers(void **state)
+{
+	struct env *e = *state;
+	char path[128];
+	struct cfg *cfg;
+
+	write_conf(e, A4 ", " A6, "standby_interface = anycast9");
+	start_up(e);
+	fr.mode = FR_SERVFAIL;
+	assert_true(run_until(e, both_standby, 500));
+	agent_destroy(e->a); /* a crash: nothing withdrawn */
+	e->a = NULL;
+	e->tick = NULL;
+	snprintf(path, sizeof(path), "%s/state", e->dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(fk.nstandby, 2);
+	e->a = new_agent(e);
+	assert_int_equal(agent_start(e->a), 0);
+	assert_int_equal(fk.nstandby, 0);
+
+	assert_true(run_until(e, both_standby, 500));
+	agent_destroy(e->a);
+	e->a = NULL;
+	e->tick = NULL;
+	assert_int_equal(unlink(path), 0);
+	e->a = new_agent(e); /* only for its configuration */
+	cfg = e->a->cfg;
+	assert_int_equal(oneshot_withdraw_all(cfg, e->dir), 0);
+	assert_int_equal(fk.nstandby, 0);
+}
+
 static void append_conf(struct env *e, const char *lines)
 {
 	FILE *f = fopen(e->conf, "a");
@@ -1080,6 +1113,7 @@ int main(void)
 	    T(test_flapping_damped),
 	    T(test_standby),
 	    T(test_deep_probe),
+	    T(test_standby_leftovers),
 	    T(test_no_socket_reports),
 	    T(test_second_agent_refused),
 	    T(test_state_file),
