@@ -173,16 +173,25 @@ int act_del(struct act *act, unsigned ifindex, const struct nl_addr *a, unsigned
 	return ret == -ENODEV ? 1 : ret;
 }
 
-int act_standby_add(struct act *act, unsigned ifindex, const struct nl_addr *a)
+int act_standby_add(struct act *act, unsigned ifindex, const struct nl_addr *a, bool address)
 {
-	return nl_standby_add(act->nl, ifindex, a);
+	return address ? act_add(act, ifindex, a, NULL) : nl_standby_add(act->nl, ifindex, a);
 }
 
 int act_standby_del(struct act *act, unsigned ifindex, const struct nl_addr *a, unsigned drain_ms)
 {
+	int route, addr;
+
 	if (drain_ms && act_drain_start(act, a, drain_ms) < 0)
 		log_debug("no drain route for this withdrawal");
-	return nl_standby_del(act->nl, ifindex, a);
+	/* either form, whichever standby_announce made it (or made it before a reload) */
+	route = nl_standby_del(act->nl, ifindex, a);
+	addr = ifindex ? nl_addr_del(act->nl, ifindex, a) : 1;
+	if (addr == -ENODEV)
+		addr = 1;
+	if (route < 0 || addr < 0)
+		return route < 0 ? route : addr;
+	return route && addr;
 }
 
 size_t act_drains(struct act *act, const struct nl_addr **list)

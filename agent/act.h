@@ -27,9 +27,10 @@ int act_add(struct act *act, unsigned ifindex, const struct nl_addr *a, struct n
 /* Takes a off ifindex. With drain_ms > 0 a drain route keeps the host answering for a that
  * long (a planned withdrawal). 0 removed, 1 it was not there (nor the link), or -errno. */
 int act_del(struct act *act, unsigned ifindex, const struct nl_addr *a, unsigned drain_ms);
-/* The standby announcement of a through ifindex (nl_standby_add()), and its removal (with
- * a drain as act_del()). 0, 1 (nothing to do) or -errno. */
-int act_standby_add(struct act *act, unsigned ifindex, const struct nl_addr *a);
+/* The standby announcement of a through ifindex: routes (nl_standby_add()), or with
+ * address a itself on ifindex (as act_add()); its removal takes either (with a drain as
+ * act_del()). 0, 1 (nothing to do) or -errno. */
+int act_standby_add(struct act *act, unsigned ifindex, const struct nl_addr *a, bool address);
 int act_standby_del(struct act *act, unsigned ifindex, const struct nl_addr *a, unsigned drain_ms);
 
 /* Drain routes in place, for the state file. */

@@ -367,7 +367,7 @@ static int agent_place(struct agent *a, size_t i, unsigned want)
 static int agent_standby_add(struct agent *a, struct agent_addr *st, const struct nl_addr *addr,
 			     unsigned sb)
 {
-	int ret = act_standby_add(a->act, sb, addr);
+	int ret = act_standby_add(a->act, sb, addr, a->cfg->standby_address);
 
 	if (ret < 0) {
 		agent_addr_error(a, "announce on the standby interface", addr, ret);

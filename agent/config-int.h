@@ -9,7 +9,7 @@
 
 #include "agent/config.h"
 
-#define CFG_NKEYS 28
+#define CFG_NKEYS 29
 
 struct cfg_key;
 struct cfg_parser;
@@ -42,6 +42,7 @@ void cfg_p_expect(struct cfg_parser *, const struct cfg_key *, const char *, voi
 void cfg_p_transport(struct cfg_parser *, const struct cfg_key *, const char *, void *);
 void cfg_p_standby(struct cfg_parser *, const struct cfg_key *, const char *, void *);
 void cfg_p_on_failure(struct cfg_parser *, const struct cfg_key *, const char *, void *);
+void cfg_p_announce(struct cfg_parser *, const struct cfg_key *, const char *, void *);
 void cfg_p_deep_query(struct cfg_parser *, const struct cfg_key *, const char *, void *);
 
 struct cfg_parser {

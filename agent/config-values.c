@@ -371,3 +371,11 @@ void cfg_p_deep_query(struct cfg_parser *ps, const struct cfg_key *k, const char
 	else
 		((struct hc_params *)field)->qname[0] = '\0';
 }
+
+void cfg_p_announce(struct cfg_parser *ps, const struct cfg_key *k, const char *value, void *field)
+{
+	if (!strcmp(value, "route") || !strcmp(value, "address"))
+		*(bool *)field = value[0] == 'a';
+	else
+		cfg_error(ps, ps->line, "%s '%s': expected route or address", k->name, value);
+}

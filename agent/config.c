@@ -29,6 +29,7 @@ static const struct cfg_key cfg_keys[] = {
     {.name = "interface", AGENT(interface), .parse = cfg_p_ifname, .def = "anycast0"},
     {.name = "create_interface", AGENT(create_interface), .parse = cfg_p_bool, .def = "yes"},
     {.name = "standby_interface", AGENT(standby_interface), .parse = cfg_p_standby, .def = ""},
+    {.name = "standby_announce", AGENT(standby_address), .parse = cfg_p_announce, .def = "route"},
     {.name = "maintenance_file",
      AGENT(maintenance_file),
      .parse = cfg_p_path,

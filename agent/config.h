@@ -49,6 +49,9 @@ struct cfg {
 	/* A failed service whose resolver still runs moves its addresses here (announced at a
 	 * metric no healthy instance loses to) instead of withdrawing them; "" for none. */
 	char standby_interface[IFNAMSIZ];
+	/* standby_announce = address: the standby is the address on standby_interface (for
+	 * FRR's intra-area variant, a passive interface with a high cost), not routes */
+	bool standby_address;
 	bool create_interface;
 	char maintenance_file[PATH_MAX];
 	bool withdraw_on_exit;

@@ -314,7 +314,9 @@ static void svc_classify(struct svc *s, const struct hc_result *r, bool notify)
 		if (ret == 0)
 			why = "nothing listens there";
 	}
-	if (standby == s->standby)
+	/* damped: out as the failure that started it called for; only ever further out (a
+	 * crash loop mixes refusals with slow starts, and would toggle the standby) */
+	if (standby == s->standby || (standby && s->damp.suppressed))
 		return;
 	s->standby = standby;
 	if (!notify)
@@ -335,7 +337,8 @@ static void svc_verdict(struct svc *s, const struct hc_result *r, bool deep)
 	bool up = s->fsm.up && (!s->deep.hc || s->deep.fsm.up);
 
 	/* out by the deep probe alone: its resolver answers, deep_on_failure decides */
-	if (!up && s->fsm.up && s->standby != (s->may_standby && !s->cfg->deep_fail_withdraw)) {
+	if (!up && s->fsm.up && s->standby != (s->may_standby && !s->cfg->deep_fail_withdraw) &&
+	    !(s->damp.suppressed && !s->standby)) {
 		s->standby = !s->standby;
 		if (up == s->healthy)
 			s->cb(s, NULL, s->data);

@@ -746,6 +746,48 @@ static void test_standby(void **state)
 	assert_false(run_until(e, both_standby, 200));
 }
 
+static bool sb_addr(const char *addr)
+{
+	unsigned idx = fk_link_index("anycast9");
+
+	return idx && fk_has(idx, addr);
+}
+
+static bool both_sb_addr(struct env *e)
+{
+	return sb_addr(A4) && sb_addr(A6) && both_off(e) && fk.nstandby == 0;
+}
+
+static bool both_on_no_sb_addr(struct env *e)
+{
+	return both_on(e) && !sb_addr(A4) && !sb_addr(A6);
+}
+
+/* standby_announce = address (FRR's intra-area variant): the standby is the address on the
+ * standby interface, with the same order both ways, and goes as the routes do. */
+static void test_standby_address(void **state)
+{
+	struct env *e = *state;
+
+	write_conf(e, A4 ", " A6, "standby_interface = anycast9\nstandby_announce = address");
+	assert_int_equal(nl_addr_parse(A6, &fk.watch), 0);
+	start_up(e);
+	fr.mode = FR_SERVFAIL;
+	assert_true(run_until(e, both_sb_addr, 500));
+	assert_string_equal(svc_state_of(e), "standby");
+	fk.hold_events = true;
+	fr.mode = FR_OK;
+	assert_true(run_until(e, both_on, 500));
+	assert_false(run_until(e, both_on_no_sb_addr, 100));
+	fk_release_events();
+	assert_true(run_until(e, both_on_no_sb_addr, 100));
+	assert_int_equal(fk.watch_gaps, 0);
+	fr.mode = FR_SERVFAIL;
+	assert_true(run_until(e, both_sb_addr, 500));
+	fr.deaf = true;
+	assert_true(run_until(e, nothing_anywhere, 500));
+}
+
 /* Standby routes no state file lists (it was lost with a crash): a starting agent removes
  * them, and so does --withdraw-all, from the configuration alone. */
 static void test_standby_leftovers(void **state)
@@ -1114,6 +1156,7 @@ int main(void)
 	    T(test_standby),
 	    T(test_deep_probe),
 	    T(test_standby_leftovers),
+	    T(test_standby_address),
 	    T(test_no_socket_reports),
 	    T(test_second_agent_refused),
 	    T(test_state_file),

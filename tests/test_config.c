@@ -205,6 +205,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg->frr_pathspace, "");
 	assert_int_equal(cfg->log_level, LOG_INFO);
 	assert_string_equal(cfg->standby_interface, "");
+	assert_false(cfg->standby_address);
 	assert_int_equal(cfg->interface_line, 0);
 	assert_string_equal(cfg->services[0].deep.qname, "");
 	assert_int_equal(cfg->services[0].deep_interval_ms, 1000);
@@ -288,6 +289,9 @@ static void test_numbers(void **state)
 	    "10.0.0.1\nquery = x.\n",
 	    "t.conf:3: standby_interface a0 is the interface itself: name a second interface, "
 	    "which the routing configuration announces at a worse metric");
+	expect_error("[agent]\nstandby_announce = prefix\n[service r]\naddresses = "
+		     "10.0.0.1\nquery = x.\n",
+		     "t.conf:2: standby_announce 'prefix': expected route or address");
 	expect_error("[agent]\nstandby_interface = a/b\n[service r]\naddresses = "
 		     "10.0.0.1\nquery = x.\n",
 		     "t.conf:2: standby_interface 'a/b' is not a valid interface name (1-15 "

@@ -374,14 +374,14 @@ frr_lines() {
 	awk -v ifn="interface $REF_IF" '
 		/^[ \t]*!/ || /^[ \t]*$/ { next }
 		skip { if ($0 == "exit") skip = 0; next }
-		$0 == ifn || /^route-map / { skip = 1; next }
+		$0 == ifn || $0 == "interface anycast-sb" || /^route-map / { skip = 1; next }
 		/^(ip|ipv6) prefix-list / || /^[ \t]*redistribute / { next }
 		{ print }' "$1"
 }
 
 # frr_intra FILE: the intra-area variant of etc/frr.conf: the same lines but for how the
 # addresses are announced (the uplink, its authentication, BFD, the timers), no
-# redistribution but the standby announcement's, and the agent's interface in area 0 and
+# redistribution, and the agent's interfaces (anycast0, the standby anycast-sb) in area 0 and
 # passive for ospfd and ospf6d.
 frr_intra() {
 	local f=$1 r blk k d
@@ -393,9 +393,7 @@ frr_intra() {
 		*) echo "$r: has a line etc/frr.conf does not, '${l#> }'" ;;
 		esac
 	done <<<"$d"
-	# the standby announcement is redistributed in both variants
 	grep -nE '^[[:space:]]*(redistribute|route-map|(ip|ipv6) prefix-list)' "$f" |
-		grep -vE '^[0-9]+:([[:space:]]*redistribute kernel .* route-map STANDBY|route-map STANDBY permit)' |
 		sed "s|^\([0-9]*\):|$r:\1: |; s|\$| (the intra-area variant announces through $REF_IF)|"
 	blk=$(awk -v ifn="interface $REF_IF" '$0 == ifn { p = 1 } p { print } p && $0 == "exit" { exit }' "$f")
 	if [ -z "$blk" ]; then

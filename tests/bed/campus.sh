@@ -275,6 +275,11 @@ _cp_agent_conf() {
 	# this host's FRR pathspace and the campus drain, whatever the shipped file shows of them
 	sed -i -E '/^;?[[:space:]]*(frr_pathspace|drain_ms) = /d' "$f" &&
 		sed -i "s/^\\[agent\\]\$/[agent]\\nfrr_pathspace = $ns\\ndrain_ms = $CAMPUS_DRAIN_MS/" "$f" || return 1
+	# the intra-area variant has the standby interface passive in area 0: the address goes there
+	if [ "$CAMPUS_FRR" = intra ]; then
+		sed -i -E '/^;?[[:space:]]*standby_announce = /d' "$f" &&
+			sed -i "s/^\\[agent\\]\$/[agent]\\nstandby_announce = address/" "$f" || return 1
+	fi
 	if ! "$AGENT" -c "$f" --config-test >"$dir/config-test.out" 2>&1; then
 		_cp_err "$f does not pass --config-test:"
 		cat "$dir/config-test.out" >&2
@@ -432,6 +437,11 @@ standby_present() {
 	local ns f a
 	_cp_host "$1" >/dev/null || return 1
 	ns=$(_cp_ns "h$1")
+	if [ "$CAMPUS_FRR" = intra ]; then
+		ns_addrs_present "$ns" "$CP_SB" "$CP_A4/32" "$CP_A6/128" &&
+			ns_addrs_absent "$ns" "$CP_IF" "$CP_A4/32" "$CP_A6/128"
+		return
+	fi
 	for f in 4 6; do
 		a=$(_cp_anycast "$f")
 		ip -n "$ns" "-$f" route show "$a" proto 171 dev "$CP_SB" 2>/dev/null | grep -q . ||
