@@ -319,12 +319,14 @@ static void check_frr(struct check *c)
 		TEXT(c, "; %s %s %s but not originated by %s: check %s",
 		     nl_addr_str(a, buf, sizeof(buf)), how, ifname,
 		     a->family == AF_INET ? "ospfd" : "ospf6d",
-		     c->addrs[i].present ? (a->family == AF_INET
-						? "'redistribute connected' and its route-map, or "
-						  "(intra-area) 'ip ospf area' on the interface"
-						: "'redistribute connected' and its route-map, or "
-						  "(intra-area) 'ipv6 ospf6 area' on the interface")
-					 : "'redistribute kernel' and its route-map");
+		     c->addrs[i].present     ? (a->family == AF_INET
+						    ? "'redistribute connected' and its route-map, or "
+						      "(intra-area) 'ip ospf area' on the interface"
+						    : "'redistribute connected' and its route-map, or "
+						      "(intra-area) 'ipv6 ospf6 area' on the interface")
+		     : !cfg->standby_address ? "'redistribute kernel' and its route-map"
+		     : a->family == AF_INET  ? "'ip ospf area' on the standby interface"
+					     : "'ipv6 ospf6 area' on the standby interface");
 	}
 	if (v.error[0] || v.full4 == 0 || v.full6 == 0)
 		check_raise(c, CHECK_WARNING);
