@@ -135,6 +135,7 @@ struct agent_orphan {
 	struct nl_addr addr;
 	unsigned ifindex;
 	char ifname[IFNAMSIZ];
+	bool standby; /* its standby announcement through ifindex, not the address */
 };
 
 #define AGENT_SW 2 /* socket reports: TCP, UDP */

@@ -289,6 +289,7 @@ void agent_publish(struct agent *a)
 			continue;
 		st.placed[st.nplaced].addr = orphan ? o->addr : a->cfg->addrs[i].addr;
 		st.placed[st.nplaced].ifindex = ifindex;
+		st.placed[st.nplaced].standby = orphan && o->standby;
 		memcpy(st.placed[st.nplaced++].ifname, orphan ? o->ifname : a->addrs[i].ifname,
 		       IFNAMSIZ);
 	}
@@ -413,7 +414,10 @@ int agent_reconcile(struct agent *a)
 		}
 	}
 	for (size_t i = 0; i < a->norphans;) {
-		ret = agent_remove(a, a->orphans[i].ifindex, &a->orphans[i].addr, planned);
+		ret = a->orphans[i].standby
+			  ? act_standby_del(a->act, a->orphans[i].ifindex, &a->orphans[i].addr,
+					    planned ? a->cfg->drain_ms : 0)
+			  : agent_remove(a, a->orphans[i].ifindex, &a->orphans[i].addr, planned);
 		if (ret < 0) {
 			failed++;
 			i++;
@@ -549,7 +553,8 @@ static void agent_forget_link(struct agent *a, unsigned ifindex)
 			a->addrs[i].await_us = 0;
 		}
 	for (size_t i = 0; i < a->norphans;)
-		if (a->orphans[i].ifindex == ifindex)
+		/* a standby's local route outlives the link: that orphan stays */
+		if (a->orphans[i].ifindex == ifindex && !a->orphans[i].standby)
 			a->orphans[i] = a->orphans[--a->norphans];
 		else
 			i++;

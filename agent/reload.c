@@ -23,7 +23,8 @@ static int agent_apply(struct agent *a, struct cfg *ncfg)
 	int ret = -ENOMEM;
 
 	for (size_t i = 0; i < old->naddrs; i++)
-		dropped += a->addrs[i].ifindex && cfg_addr_find(ncfg, &old->addrs[i].addr) < 0;
+		if (cfg_addr_find(ncfg, &old->addrs[i].addr) < 0)
+			dropped += (a->addrs[i].ifindex != 0) + (a->addrs[i].sb != 0);
 	orphans = realloc(a->orphans, (a->norphans + dropped + 1) * sizeof(*orphans));
 	if (orphans)
 		a->orphans = orphans;
@@ -53,15 +54,17 @@ static int agent_apply(struct agent *a, struct cfg *ncfg)
 	for (size_t i = 0; i < old->naddrs; i++) {
 		ssize_t k = cfg_addr_find(ncfg, &old->addrs[i].addr);
 
-		if (k < 0 && a->addrs[i].sb &&
-		    act_standby_del(a->act, a->addrs[i].sb, &old->addrs[i].addr, ncfg->drain_ms) <
-			0)
-			log_warn("cannot remove a standby announcement the reload dropped");
+		if (k < 0 && a->addrs[i].sb) {
+			/* its standby announcement goes the same way, retried until it is gone */
+			a->orphans[a->norphans] = (struct agent_orphan){
+			    .addr = old->addrs[i].addr, .ifindex = a->addrs[i].sb, .standby = true};
+			memcpy(a->orphans[a->norphans++].ifname, old->standby_interface, IFNAMSIZ);
+		}
 		if (k >= 0) {
 			naddrs[k] = a->addrs[i];
 		} else if (a->addrs[i].ifindex) {
-			a->orphans[a->norphans] =
-			    (struct agent_orphan){old->addrs[i].addr, a->addrs[i].ifindex, {0}};
+			a->orphans[a->norphans] = (struct agent_orphan){
+			    old->addrs[i].addr, a->addrs[i].ifindex, {0}, false};
 			memcpy(a->orphans[a->norphans++].ifname, a->addrs[i].ifname, IFNAMSIZ);
 		}
 	}

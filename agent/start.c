@@ -125,14 +125,9 @@ static int agent_take_over(struct agent *a, const struct state *prev)
 		ssize_t k = cfg_addr_find(a->cfg, &p->addr);
 		struct agent_orphan *o;
 
-		if (p->standby) {
-			/* ours by its protocol: kept for a configured address (the reconcile
-			 * decides), removed for another */
-			if (k >= 0)
-				a->addrs[k].sb = p->ifindex;
-			else if (act_standby_del(a->act, p->ifindex, &p->addr, 0) < 0)
-				log_warn(
-				    "cannot remove the standby announcement the last agent left");
+		/* a standby announcement of a configured address: the reconcile decides */
+		if (p->standby && k >= 0) {
+			a->addrs[k].sb = p->ifindex;
 			continue;
 		}
 		if (k >= 0) {
@@ -147,7 +142,8 @@ static int agent_take_over(struct agent *a, const struct state *prev)
 		if (!o)
 			continue;
 		a->orphans = o;
-		o[a->norphans++] = (struct agent_orphan){p->addr, p->ifindex, {0}};
+		o[a->norphans++] =
+		    (struct agent_orphan){p->addr, p->ifindex, {0}, .standby = p->standby};
 		memcpy(o[a->norphans - 1].ifname, p->ifname, IFNAMSIZ);
 	}
 	return 0;

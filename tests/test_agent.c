@@ -811,10 +811,17 @@ static void test_standby_leftovers(void **state)
 	assert_int_equal(fk.nstandby, 0);
 
 	assert_true(run_until(e, both_standby, 500));
+	/* a reload that drops an address in standby: its announcement goes (an orphan), the
+	 * other stays */
+	write_conf(e, A4, "standby_interface = anycast9");
+	agent_reload(e->a);
+	assert_true(fk_standby(A4));
+	assert_false(fk_standby(A6));
 	agent_destroy(e->a);
 	e->a = NULL;
 	e->tick = NULL;
 	assert_int_equal(unlink(path), 0);
+	write_conf(e, A4 ", " A6, "standby_interface = anycast9");
 	e->a = new_agent(e); /* only for its configuration */
 	cfg = e->a->cfg;
 	assert_int_equal(oneshot_withdraw_all(cfg, e->dir), 0);
