@@ -126,6 +126,9 @@ struct agent_addr {
 	/* The standby routes (nl_standby_add()) go through this link; 0: none. */
 	unsigned sb;
 	uint64_t await_us; /* sb waits for the kernel's report of the address until then */
+	/* standby_announce = address: the address on ifindex waits for the kernel's report
+	 * of the one on sb until then (the same DAD work, the other way round) */
+	uint64_t sb_await_us;
 	bool conflict;	   /* the kernel holds it with another prefix length */
 	bool deaf;	   /* nothing listens on its port 53: not announced (listen.c) */
 };

@@ -389,6 +389,7 @@ static int agent_standby_del(struct agent *a, struct agent_addr *st, const struc
 	}
 	st->sb = 0;
 	st->await_us = 0;
+	st->sb_await_us = 0;
 	return ret;
 }
 
@@ -440,6 +441,16 @@ int agent_reconcile(struct agent *a)
 				ret = agent_standby_add(a, st, addr, sb);
 			failed += ret < 0;
 			changed += ret == 0;
+			/* As an address on the standby interface, it is announced once the
+			 * kernel has reported it (an IPv6 one after its DAD work; agent_addr_event):
+			 * until then the address stays where it is. At the latest at the retry. */
+			if (ret == 0 && a->cfg->standby_address)
+				st->sb_await_us = loop_now_us() + AGENT_RETRY_US;
+		}
+		if (have && !want && st->sb == sb && st->sb_await_us &&
+		    loop_now_us() < st->sb_await_us) {
+			awaiting++;
+			continue;
 		}
 		if (have && have != want) {
 			ret = agent_remove(a, have, addr, planned && !want && !st->sb);
@@ -551,6 +562,8 @@ static void agent_forget_link(struct agent *a, unsigned ifindex)
 		if (a->addrs[i].ifindex == ifindex) {
 			a->addrs[i].ifindex = 0;
 			a->addrs[i].await_us = 0;
+		} else if (a->addrs[i].sb == ifindex) {
+			a->addrs[i].sb_await_us = 0; /* its report will never come */
 		}
 	for (size_t i = 0; i < a->norphans;)
 		/* a standby's local route outlives the link: that orphan stays */
@@ -629,6 +642,9 @@ static void agent_addr_event(struct agent *a, const struct nl_event *ev)
 	nl_addr_str(&ev->addr, buf, sizeof(buf));
 	if (ev->type == NL_EV_NEWADDR && st->await_us && st->ifindex == ev->ifindex) {
 		st->await_us = 0; /* reported: the standby announcement can go */
+		a->dirty = true;
+	} else if (ev->type == NL_EV_NEWADDR && st->sb_await_us && st->sb == ev->ifindex) {
+		st->sb_await_us = 0; /* reported: the address can leave its interface */
 		a->dirty = true;
 	} else if (ev->type == NL_EV_DELADDR && st->ifindex == ev->ifindex) {
 		st->ifindex = 0;

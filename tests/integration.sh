@@ -960,6 +960,14 @@ answers_at() { ip netns exec "$NS" dig +time=1 +tries=1 @"$1" "$UB_PROBE_NAME" A
 on_standby_only() { for a in "${ADDRS[@]}"; do sb_route "$a" || return 1; done && addrs_absent "${ADDRS[@]}"; }
 back_home() { addrs_present "${ADDRS[@]}" && sb_none; }
 nowhere() { sb_none && addrs_absent "${ADDRS[@]}"; }
+sb_addrs() {
+	local a
+	for a in "${ADDRS[@]}"; do
+		ip -n "$NS" -o addr show dev "$SB" | grep -q " ${a%/*}/" || return 1
+	done
+}
+sb_addrs_only() { sb_addrs && addrs_absent "${ADDRS[@]}"; }
+sb_addrs_none() { ns_addrs_absent "$NS" "$SB" "${ADDRS[@]}"; }
 # first_line FILE ERE: the number of the first line of FILE matching ERE, or nothing.
 first_line() { grep -n -E -- "$2" "$1" | head -n 1 | cut -d: -f1; }
 # before FILE DESC1 ERE1 DESC2 ERE2: the kernel reported ERE1 before ERE2 (both present).
@@ -980,7 +988,8 @@ rmon_begin() {
 }
 rmon_end() { mon_stop "$1" "$NS" "$2"; }
 # no_gap FILE DIR: for each address, the new announcement was reported before the old
-# one's removal (DIR: out = address to standby route, in = back).
+# one's removal (DIR: out = address to standby route, in = back; sbaddr-out, sbaddr-in:
+# the same with standby_announce = address).
 no_gap() {
 	local f=$1 a h
 	for a in "${ADDRS[@]}"; do
@@ -988,6 +997,12 @@ no_gap() {
 		if [ "$2" = out ]; then
 			before "$f" "standby route of $h" "^${h//./\\.} dev $SB proto 171" \
 				"address removal" "^Deleted [0-9]+: $IF +inet6? ${h//./\\.}/" || return 1
+		elif [ "$2" = sbaddr-out ]; then
+			before "$f" "address on $SB" "^[0-9]+: $SB +inet6? ${h//./\\.}/" \
+				"address removal" "^Deleted [0-9]+: $IF +inet6? ${h//./\\.}/" || return 1
+		elif [ "$2" = sbaddr-in ]; then
+			before "$f" "address back" "^[0-9]+: $IF +inet6? ${h//./\\.}/" \
+				"removal from $SB" "^Deleted [0-9]+: $SB +inet6? ${h//./\\.}/" || return 1
 		else
 			before "$f" "address back" "^[0-9]+: $IF +inet6? ${h//./\\.}/" \
 				"standby route removal" "^Deleted ${h//./\\.} dev $SB proto 171" || return 1
@@ -1037,6 +1052,29 @@ tap_check "(28) ... logged with the reason" \
 	wait_for 3 log_has "$LOG" "$mark" 'withdrawn from the standby interface'
 ub_start "$NS" "$T"
 tap_check "(28) unbound restarted (answering again): back on $IF" wait_for "$T_CHANGE" back_home
+# standby_announce = address (the intra-area variant): the address itself moves to $SB,
+# and it leaves $IF only once the kernel has reported it there (IPv6: after its DAD work)
+mark=$(file_size "$LOG")
+AGENT_EXTRA="standby_interface = $SB
+standby_announce = address" write_agent_conf "$CONF" "$A4, $A6"
+kill -HUP "$AGENT_PID"
+wait_for 3 log_has "$LOG" "$mark" reloaded
+rmon_begin rmon "$T/mon.sbaddr"
+ub_servfail_inject "$NS" "$T"
+tap_check "(28) standby_announce = address: the probe fails, both addresses move from $IF to $SB" \
+	wait_for "$T_CHANGE" sb_addrs_only
+rmon_end "$rmon" "$T/mon.sbaddr"
+tap_check "(28) ... each was reported on $SB before it left $IF" no_gap "$T/mon.sbaddr" sbaddr-out
+rmon_begin rmon "$T/mon.sbaddr-in"
+ub_servfail_clear "$NS" "$T"
+tap_check "(28) ... SERVFAIL cleared: back on $IF, none left on $SB" \
+	wait_for "$T_CHANGE" eval "addrs_present ${ADDRS[*]} && sb_addrs_none"
+rmon_end "$rmon" "$T/mon.sbaddr-in"
+tap_check "(28) ... each was reported on $IF before it left $SB" no_gap "$T/mon.sbaddr-in" sbaddr-in
+mark=$(file_size "$LOG")
+AGENT_EXTRA="standby_interface = $SB" write_agent_conf "$CONF" "$A4, $A6"
+kill -HUP "$AGENT_PID"
+wait_for 3 log_has "$LOG" "$mark" reloaded
 ub_servfail_inject "$NS" "$T"
 wait_for "$T_CHANGE" on_standby_only
 bg_kill "$AGENT_PID" TERM

@@ -758,6 +758,11 @@ static bool both_sb_addr(struct env *e)
 	return sb_addr(A4) && sb_addr(A6) && both_off(e) && fk.nstandby == 0;
 }
 
+static bool both_on_and_sb_addr(struct env *e)
+{
+	return both_on(e) && sb_addr(A4) && sb_addr(A6);
+}
+
 static bool both_on_no_sb_addr(struct env *e)
 {
 	return both_on(e) && !sb_addr(A4) && !sb_addr(A6);
@@ -782,8 +787,15 @@ static void test_standby_address(void **state)
 	fk_release_events();
 	assert_true(run_until(e, both_on_no_sb_addr, 100));
 	assert_int_equal(fk.watch_gaps, 0);
+	/* and on the way out: the address leaves anycast0 once the kernel has reported it on
+	 * the standby interface (IPv6: after DAD), not when the add returns */
+	fk.hold_events = true;
 	fr.mode = FR_SERVFAIL;
-	assert_true(run_until(e, both_sb_addr, 500));
+	assert_true(run_until(e, both_on_and_sb_addr, 500));
+	assert_false(run_until(e, both_sb_addr, 100));
+	fk_release_events();
+	assert_true(run_until(e, both_sb_addr, 100));
+	assert_int_equal(fk.watch_gaps, 0);
 	fr.deaf = true;
 	assert_true(run_until(e, nothing_anywhere, 500));
 }
