@@ -129,8 +129,8 @@ struct agent_addr {
 	/* standby_announce = address: the address on ifindex waits for the kernel's report
 	 * of the one on sb until then (the same DAD work, the other way round) */
 	uint64_t sb_await_us;
-	bool conflict;	   /* the kernel holds it with another prefix length */
-	bool deaf;	   /* nothing listens on its port 53: not announced (listen.c) */
+	bool conflict; /* the kernel holds it with another prefix length */
+	bool deaf;     /* nothing listens on its port 53: not announced (listen.c) */
 };
 
 /* An address no longer configured (a reload dropped it) that is still where we put it. */

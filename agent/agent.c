@@ -442,8 +442,9 @@ int agent_reconcile(struct agent *a)
 			failed += ret < 0;
 			changed += ret == 0;
 			/* As an address on the standby interface, it is announced once the
-			 * kernel has reported it (an IPv6 one after its DAD work; agent_addr_event):
-			 * until then the address stays where it is. At the latest at the retry. */
+			 * kernel has reported it (an IPv6 one after its DAD work;
+			 * agent_addr_event): until then the address stays where it is. At the
+			 * latest at the retry. */
 			if (ret == 0 && a->cfg->standby_address)
 				st->sb_await_us = loop_now_us() + AGENT_RETRY_US;
 		}
