@@ -405,6 +405,19 @@ frr_intra() {
 	done
 }
 
+# frr_bgp FILE: the BGP variant: bgpd redistributes the connected routes of the agent's
+# interface and the standby's kernel routes (prepended), both families.
+frr_bgp() {
+	local f=$1 r k
+	r=$(rel "$f")
+	for k in "match interface $REF_IF" "match interface anycast-sb" "set as-path prepend"; do
+		[ "$(grep -cx " $k.*" "$f")" -ge 2 ] || echo "$r: fewer than two route-maps with '$k' (IPv4, IPv6)"
+	done
+	for k in "redistribute connected route-map" "redistribute kernel route-map"; do
+		[ "$(grep -cx "  $k .*" "$f")" -ge 2 ] || echo "$r: '$k' not in both address families"
+	done
+}
+
 drift_line() {
 	local desc=$1
 	shift
@@ -426,6 +439,8 @@ REF_IF=$(sed -n 's/^interface[ \t]*=[ \t]*\([^ \t;#]*\).*/\1/p' "$T/shipped-unco
 REF_IF=${REF_IF:-anycast0}
 drift_line "etc/frr-intra-area.conf: etc/frr.conf but $REF_IF passive in area 0 (OSPFv2, OSPFv3) instead of redistribute, service addresses and probe as the reference" \
 	"$SRC/etc/frr-intra-area.conf" frr_intra
+drift_line "etc/frr-bgp.conf: prefix-lists permit exactly the service addresses, healthy from $REF_IF, the standby from anycast-sb prepended" \
+	"$SRC/etc/frr-bgp.conf" frr_sets frr_bgp
 drift_line "etc/unbound.conf: interface: lines for the service addresses, probe $REF_NAME with TTL 0" \
 	"$SRC/etc/unbound.conf" unbound_sets
 for f in README.md doc/deploy.md; do
