@@ -102,9 +102,10 @@ integration: all
 	$(Q)tests/integration.sh ./anycast-agent
 
 # The main job, shown: the campus, a live timeline, unbound killed on the near host.
+# MODE=bgp: the same over BGP (etc/frr-bgp.conf); MODE=intra: OSPF intra-area routes.
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all dnsprobe
-	$(Q)tests/bed/demo.sh
+	$(Q)CAMPUS_FRR=$(or $(MODE),external) tests/bed/demo.sh
 
 # The failover benchmark (not part of check): bench/results.md and timeline PNGs.
 #   make bench            full run (36 min here); BENCH_QUICK=1 make bench (shorter)
@@ -133,8 +134,10 @@ check: deps
 	$(Q)tests/test_privileges.sh ./anycast-agent
 	$(Q)tests/test_examples.sh ./anycast-agent
 	$(Q)tests/test_package.sh
-	$(Q)AGENT=./anycast-agent tests/bed/test_campus.sh
+	$(Q)AGENT=./anycast-agent CAMPUS_RUNS=3 CAMPUS_FREEZE_RUNS=2 tests/bed/test_campus.sh
 	$(Q)AGENT=./anycast-agent CAMPUS_FRR=intra CAMPUS_RUNS=3 CAMPUS_FREEZE_RUNS=2 \
+		tests/bed/test_campus.sh
+	$(Q)AGENT=./anycast-agent CAMPUS_FRR=bgp CAMPUS_RUNS=3 CAMPUS_FREEZE_RUNS=2 \
 		tests/bed/test_campus.sh
 	$(Q)AGENT=./anycast-agent tests/bed/test_load.sh
 
@@ -155,7 +158,7 @@ install: all man
 	install -D -m 0644 build/man/anycast-agent.conf.5 $(DESTDIR)$(MANDIR)/man5/anycast-agent.conf.5
 	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	install -d $(DESTDIR)$(EXAMPLESDIR)
-	install -m 0644 etc/anycast-agent.conf etc/frr.conf etc/frr-intra-area.conf etc/unbound.conf \
+	install -m 0644 etc/anycast-agent.conf etc/frr.conf etc/frr-intra-area.conf etc/frr-bgp.conf etc/unbound.conf \
 		$(DESTDIR)$(EXAMPLESDIR)/
 	@set -e; [ ! -d doc/monitoring ] || find doc/monitoring -type f | LC_ALL=C sort | \
 	while IFS= read -r f; do \

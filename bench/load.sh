@@ -40,6 +40,7 @@ load_all() {
 	CAMPUS_DIR=$BENCH_OUT/campus-load
 	# after the failover part it may name another variant
 	CAMPUS_FRR_CONF=$REPO/etc/frr.conf
+	CAMPUS_FRR=external
 	bn_log "load: campus up with $CAMPUS_FRR_CONF"
 	if ! campus_up || ! ld_auth_start || ! ld_stub_on || ! ld_agent_set log_level=debug; then
 		bn_log "load: campus or its authoritative server did not come up; see $CAMPUS_DIR"

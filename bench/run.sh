@@ -12,7 +12,9 @@
 #   BENCH_PARTS="cost failover load"  which parts (report always runs)
 #   BENCH_BLOCKS="shipped:agent shipped:classic intra:agent shipped:agent-fast"
 #                                VARIANT:TOOL blocks in order; VARIANT shipped = etc/frr.conf,
-#                                intra = etc/frr-intra-area.conf; TOOL agent, classic
+#                                intra = etc/frr-intra-area.conf, bgp = etc/frr-bgp.conf
+#                                (eBGP to the site router, campus.sh's BGP mode; not in the
+#                                default blocks: BENCH_BLOCKS="bgp:agent"); TOOL agent, classic
 #                                (bench/classic.sh) or agent-fast (FAST_IV / FAST_TO)
 #   BENCH_RESULTS=path           where results.md goes (default bench/results.md; the PNGs
 #                                go beside it)
@@ -146,7 +148,9 @@ META=$BENCH_OUT/meta.tsv
 
 # How a host's frr.conf announces the anycast prefixes.
 frr_how() {
-	if grep -qE '^[[:space:]]*redistribute connected' "$1"; then
+	if grep -qE '^router bgp ' "$1"; then
+		echo bgp
+	elif grep -qE '^[[:space:]]*redistribute connected' "$1"; then
 		echo external
 	elif awk '/^interface anycast0/ { p = 1 } p && /ip ospf passive/ { f = 1 } /^exit/ { p = 0 }
 		END { exit !f }' "$1"; then
@@ -168,6 +172,7 @@ variant_conf() {
 	case $1 in
 	shipped) echo "$REPO/etc/frr.conf" ;;
 	intra) echo "$REPO/etc/frr-intra-area.conf" ;;
+	bgp) echo "$REPO/etc/frr-bgp.conf" ;;
 	*) return 1 ;;
 	esac
 }
@@ -203,7 +208,7 @@ case " $BENCH_PARTS " in
 		fi
 		# a variant compares with etc/frr.conf only if its uplink is the same (the campus
 		# routers take their keys from the variant's file, so it would come up anyway)
-		if [ "$(iface_block eth0 "$conf")" != "$(iface_block eth0 "$REPO/etc/frr.conf")" ]; then
+		if [ "$how" != bgp ] && [ "$(iface_block eth0 "$conf")" != "$(iface_block eth0 "$REPO/etc/frr.conf")" ]; then
 			bn_log "$block: the 'interface eth0' section of $conf differs from etc/frr.conf's (copy it over)"
 		fi
 		if [ "$variant" != "$up_variant" ]; then
@@ -211,6 +216,12 @@ case " $BENCH_PARTS " in
 			ncampus=$((${ncampus:-0} + 1))
 			CAMPUS_DIR=$BENCH_OUT/campus-$ncampus-$variant # campus_up empties it
 			CAMPUS_FRR_CONF=$conf
+			# campus.sh builds the routers for the way the hosts announce
+			case $how in
+			bgp) CAMPUS_FRR=bgp ;;
+			intra-area) CAMPUS_FRR=intra ;;
+			*) CAMPUS_FRR=external ;;
+			esac
 			bn_log "campus up with $conf ($how)"
 			if ! campus_up; then
 				bn_log "campus did not come up; see $CAMPUS_DIR"

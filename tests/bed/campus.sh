@@ -7,9 +7,11 @@
 #
 #   tests/bed/campus.sh up | down | status     (root; AGENT=path/to/anycast-agent, default
 #                                           ./anycast-agent; CAMPUS_PREFIX, default aac-)
-#   CAMPUS_FRR=external | intra   how the resolver hosts announce the addresses: external
-#                                 (default) runs etc/frr.conf (redistribute connected), intra
-#                                 etc/frr-intra-area.conf (anycast0 a passive OSPF interface);
+#   CAMPUS_FRR=external | intra | bgp   how the resolver hosts announce the addresses:
+#                                 external (default) runs etc/frr.conf (redistribute
+#                                 connected), intra etc/frr-intra-area.conf (anycast0 a
+#                                 passive OSPF interface), bgp etc/frr-bgp.conf (eBGP to the
+#                                 site router; see "BGP" below);
 #                                 CAMPUS_FRR_CONF=FILE runs FILE instead (the benchmark's variants)
 #   . tests/bed/campus.sh; campus_up; ...; campus_down       (as a library, see tests/bed/test_campus.sh)
 #
@@ -43,7 +45,14 @@
 #   stranger      198.51.100.1/32 and 2001:db8:5::1/128 on lo of ra, outside the campus, with
 #                 kernel return routes on ha/hb: a query from there must be REFUSED
 #
-# Per namespace NS: FRR (zebra, ospfd, ospf6d, bfdd) with pathspace NS, config in
+# BGP (CAMPUS_FRR=bgp): two sites, A (ra, ha, ca) and B (rb, hb, cb). Each resolver host
+# (AS 65053, all the same) speaks eBGP to its site router (AS 65000), IPv4 and IPv6 sessions
+# on its uplink, BFD on both; the routers run OSPF among themselves only (the hosts' links
+# passive) and a full iBGP mesh between loopbacks (10.10.255.N/32, fd10:10:0:255::N/128),
+# next-hop-self; the core balances over both sites (maximum-paths ibgp 2). The hosts route by
+# a static default route to their site router.
+#
+# Per namespace NS: FRR (zebra, ospfd, ospf6d, bfdd; bgpd with CAMPUS_FRR=bgp) with pathspace NS, config in
 # /etc/frr/NS (created here, removed by campus_down), sockets and pid files in /var/run/frr/NS,
 # loaded by `vtysh -N NS -b`. Logs, configs and pid files of everything in $CAMPUS_DIR
 # (default /tmp/${CAMPUS_PREFIX}campus; kept after campus_down with CAMPUS_KEEP=1).
@@ -81,6 +90,7 @@ CAMPUS_FRR=${CAMPUS_FRR:-external}
 case $CAMPUS_FRR in
 external) CAMPUS_FRR_CONF=${CAMPUS_FRR_CONF:-$CP_REPO/etc/frr.conf} ;;
 intra) CAMPUS_FRR_CONF=${CAMPUS_FRR_CONF:-$CP_REPO/etc/frr-intra-area.conf} ;;
+bgp) CAMPUS_FRR_CONF=${CAMPUS_FRR_CONF:-$CP_REPO/etc/frr-bgp.conf} ;;
 *) CAMPUS_FRR_CONF=${CAMPUS_FRR_CONF:-} ;; # campus_up says why it cannot start
 esac
 
@@ -94,12 +104,34 @@ CP_ROUTERS="core ra rb"
 CP_HOSTS="ha hb"
 CP_CLIENTS="ca cb"
 CP_FRR_NS="core ra rb ha hb"
-CP_FRR_DAEMONS="zebra ospfd ospf6d bfdd"
+# _cp_daemons SHORT: the FRR daemons of namespace SHORT, in start order (zebra first).
+_cp_daemons() {
+	case $CAMPUS_FRR:$1 in
+	bgp:h?) echo "zebra bgpd bfdd" ;;
+	bgp:*) echo "zebra ospfd ospf6d bgpd bfdd" ;;
+	*) echo "zebra ospfd ospf6d bfdd" ;;
+	esac
+}
 # "LEFT RIGHT N COST": link N between two namespaces (see the addressing plan).
 CP_LINKS=("core ra 1 10" "core rb 2 10" "ra rb 3 50" "ra ha 11 10" "rb hb 12 10"
 	"ra ca 21 10" "rb cb 22 10")
 # Full OSPF neighbours each FRR namespace must reach (the same for v2 and v3).
 declare -A CP_NBRS=([core]=2 [ra]=3 [rb]=3 [ha]=1 [hb]=1)
+# CAMPUS_FRR=bgp: OSPF among the routers only (the hosts' links passive), and Established
+# BGP sessions (IPv4 + IPv6 each): the hosts to their site router (eBGP), the routers a full
+# iBGP mesh between their loopbacks (10.10.255.N/32, fd10:10:0:255::N/128, in OSPF).
+declare -A CP_BGP_NBRS=([core]=4 [ra]=6 [rb]=6 [ha]=2 [hb]=2)
+CP_BGP_AS_HOSTS=65053 # etc/frr-bgp.conf's: every resolver host the same
+CP_BGP_AS_CAMPUS=65000
+# _cp_mode_init: what depends on CAMPUS_FRR (campus_up calls it: the benchmark switches).
+_cp_mode_init() {
+	if [ "$CAMPUS_FRR" = bgp ]; then
+		CP_NBRS=([core]=2 [ra]=2 [rb]=2 [ha]=0 [hb]=0)
+	else
+		CP_NBRS=([core]=2 [ra]=3 [rb]=3 [ha]=1 [hb]=1)
+	fi
+}
+_cp_mode_init
 declare -A CP_RID=([core]=10.10.255.1 [ra]=10.10.255.2 [rb]=10.10.255.3 [ha]=10.10.255.11
 	[hb]=10.10.255.12)
 
@@ -179,11 +211,18 @@ _cp_unbound_conf() {
 # _cp_frr_host_conf H FILE: CAMPUS_FRR_CONF (etc/frr.conf or etc/frr-intra-area.conf) with
 # this host's hostname, router-id, log to stdout.
 _cp_frr_host_conf() {
-	local h=$1 f=$2
+	local h=$1 f=$2 n
 	cp "$CAMPUS_FRR_CONF" "$f" &&
 		_cp_sub "$f" '^hostname .*$' "hostname h$h" &&
-		_cp_sub "$f" '^log syslog (.*)$' 'log stdout \1' &&
-		_cp_sub "$f" '^( ospf router-id) [0-9.]+$' "\\1 ${CP_RID[h$h]}" &&
+		_cp_sub "$f" '^log syslog (.*)$' 'log stdout \1' || return 1
+	if [ "$CAMPUS_FRR" = bgp ]; then
+		# the uplink's router end: link 11 (ra) for host a, link 12 (rb) for host b
+		n=$([ "$h" = a ] && echo 11 || echo 12)
+		_cp_sub "$f" '^( bgp router-id) [0-9.]+$' "\\1 ${CP_RID[h$h]}" &&
+			sed -i -E "s/(^| )10\\.10\\.11\\.1( |$)/\\110.10.$n.1\\2/; s/(^| )fd10:10:0:11::1( |$)/\\1fd10:10:0:$n::1\\2/" "$f"
+		return
+	fi
+	_cp_sub "$f" '^( ospf router-id) [0-9.]+$' "\\1 ${CP_RID[h$h]}" &&
 		_cp_sub "$f" '^( ospf6 router-id) [0-9.]+$' "\\1 ${CP_RID[h$h]}"
 }
 
@@ -216,8 +255,8 @@ _cp_frr_router_conf() {
 		echo " ip ospf cost $cost"
 		echo " ipv6 ospf6 area 0"
 		echo " ipv6 ospf6 cost $cost"
-		case $peer in
-		c?)
+		case $CAMPUS_FRR:$peer in
+		*:c? | bgp:h?)
 			echo " ip ospf passive"
 			echo " ipv6 ospf6 passive"
 			;;
@@ -230,8 +269,9 @@ _cp_frr_router_conf() {
 			echo " ipv6 ospf6 dead-interval 3"
 			;;
 		esac
-		case $peer in
-		h?)
+		case $CAMPUS_FRR:$peer in
+		bgp:*) ;; # BFD on the BGP sessions
+		*:h?)
 			echo " ip ospf bfd"
 			echo " ip ospf bfd profile anycast"
 			echo " ipv6 ospf6 bfd"
@@ -257,6 +297,81 @@ _cp_frr_router_conf() {
 		 timers lsa min-arrival 0
 		exit
 	EOF
+	[ "$CAMPUS_FRR" = bgp ] && _cp_frr_router_bgp "$r"
+	return 0
+}
+
+# _cp_lo4 R, _cp_lo6 R: router R's loopback (CAMPUS_FRR=bgp), the iBGP session ends.
+_cp_lo4() { echo "${CP_RID[$1]}"; }
+_cp_lo6() { echo "fd10:10:0:255::${CP_RID[$1]##*.}"; }
+
+# _cp_frr_router_bgp R: the router side of doc/deploy.md's BGP section. A site router (ra,
+# rb) speaks eBGP to its resolver host, accepting only the service prefixes (at most 2) and
+# sending it nothing; the routers are a full iBGP mesh between loopbacks, next-hop-self, so
+# that a site router always holds the other site's path and switches to it at once. The
+# core spreads over both sites (maximum-paths ibgp), as OSPF's ECMP does.
+_cp_frr_router_bgp() {
+	local r=$1 o n f
+	cat <<-EOF
+		!
+		interface lo
+		 ip ospf area 0
+		 ipv6 ospf6 area 0
+		exit
+		!
+		ip prefix-list FROM-RESOLVERS4 seq 10 permit $CP_A4/32
+		ipv6 prefix-list FROM-RESOLVERS6 seq 10 permit $CP_A6/128
+		route-map NOTHING deny 10
+		exit
+		!
+		router bgp $CP_BGP_AS_CAMPUS
+		 bgp router-id ${CP_RID[$r]}
+		 no bgp default ipv4-unicast
+		 neighbor CAMPUS peer-group
+		 neighbor CAMPUS remote-as internal
+		 neighbor CAMPUS timers connect 1
+	EOF
+	case $r in
+	ra | rb)
+		n=$([ "$r" = ra ] && echo 11 || echo 12)
+		cat <<-EOF
+			 neighbor RESOLVERS peer-group
+			 neighbor RESOLVERS remote-as $CP_BGP_AS_HOSTS
+			 neighbor RESOLVERS bfd
+			 neighbor RESOLVERS bfd profile anycast
+			 neighbor RESOLVERS timers 1 3
+			 neighbor RESOLVERS timers connect 1
+			 neighbor 10.10.$n.2 peer-group RESOLVERS
+			 neighbor fd10:10:0:$n::2 peer-group RESOLVERS
+		EOF
+		;;
+	esac
+	for o in $CP_ROUTERS; do
+		[ "$o" = "$r" ] && continue
+		echo " neighbor $(_cp_lo4 "$o") peer-group CAMPUS"
+		echo " neighbor $(_cp_lo4 "$o") update-source $(_cp_lo4 "$r")"
+		echo " neighbor $(_cp_lo6 "$o") peer-group CAMPUS"
+		echo " neighbor $(_cp_lo6 "$o") update-source $(_cp_lo6 "$r")"
+	done
+	for f in 4 6; do
+		echo " address-family ipv$f unicast"
+		[ "$r" = core ] && echo "  maximum-paths ibgp 2"
+		for o in $CP_ROUTERS; do
+			[ "$o" = "$r" ] && continue
+			o=$(_cp_lo$f "$o")
+			echo "  neighbor $o activate"
+			echo "  neighbor $o next-hop-self"
+		done
+		if [ -n "${n:-}" ]; then
+			o=$([ $f = 4 ] && echo "10.10.$n.2" || echo "fd10:10:0:$n::2")
+			echo "  neighbor $o activate"
+			echo "  neighbor $o prefix-list FROM-RESOLVERS$f in"
+			echo "  neighbor $o maximum-prefix 2"
+			echo "  neighbor $o route-map NOTHING out"
+		fi
+		echo " exit-address-family"
+	done
+	echo "exit"
 }
 
 # _cp_agent_conf H: etc/anycast-agent.conf with the campus addresses, this host's
@@ -581,7 +696,8 @@ _cp_frr_start() {
 	for s in "$@"; do
 		ns=$(_cp_ns "$s")
 		run=/var/run/frr/$ns
-		for d in ospfd ospf6d bfdd; do
+		for d in $(_cp_daemons "$s"); do
+			[ "$d" = zebra ] && continue
 			extra=()
 			[ "$d" = bfdd ] && extra=(--bfdctl "$run/bfdd.sock")
 			_cp_start "$d" "$s" "$(_cp_dir "$s")/$d.bgpid" "$(_cp_dir "$s")/frr-$d.log" \
@@ -591,7 +707,7 @@ _cp_frr_start() {
 	done
 	for s in "$@"; do
 		ns=$(_cp_ns "$s")
-		for d in $CP_FRR_DAEMONS; do
+		for d in $(_cp_daemons "$s"); do
 			wait_for 10 test -S "/var/run/frr/$ns/$d.vty" || {
 				_cp_err "$d in $ns did not open its vty socket (see $(_cp_dir "$s")/frr-$d.log)"
 				return 1
@@ -606,7 +722,7 @@ _cp_frr_start() {
 		fi
 	done
 	for s in "$@"; do
-		for d in $CP_FRR_DAEMONS; do
+		for d in $(_cp_daemons "$s"); do
 			pid=$(_cp_pid_in "$(_cp_dir "$s")/$d.bgpid" "$(_cp_ns "$s")") || {
 				_cp_err "$d in $(_cp_ns "$s") died (see $(_cp_dir "$s")/frr-$d.log)"
 				return 1
@@ -646,7 +762,14 @@ _cp_full() {
 	ns=$(_cp_ns "$1")
 	n4=$(vtysh -N "$ns" -c 'show ip ospf neighbor' 2>/dev/null | grep -c ' Full/')
 	n6=$(vtysh -N "$ns" -c 'show ipv6 ospf6 neighbor' 2>/dev/null | grep -c ' Full/')
-	[ "$n4" -eq "${CP_NBRS[$1]}" ] && [ "$n6" -eq "${CP_NBRS[$1]}" ]
+	[ "$n4" -eq "${CP_NBRS[$1]}" ] && [ "$n6" -eq "${CP_NBRS[$1]}" ] &&
+		{ [ "$CAMPUS_FRR" != bgp ] || [ "$(bgp_established "$1")" -eq "${CP_BGP_NBRS[$1]}" ]; }
+}
+
+# bgp_established SHORT: the number of Established BGP sessions of SHORT's bgpd.
+bgp_established() {
+	vtysh -N "$(_cp_ns "$(_cp_short "$1")")" -c 'show bgp neighbors json' 2>/dev/null |
+		grep -oE '"bgpState": ?"Established"' | wc -l
 }
 
 # bfd_up SHORT: the number of BFD sessions up in SHORT's bfdd.
@@ -679,6 +802,7 @@ _cp_why() {
 		echo "  $ns: OSPFv2 Full $(vtysh -N "$ns" -c 'show ip ospf neighbor' 2>/dev/null |
 			grep -c ' Full/')/${CP_NBRS[$s]}, OSPFv3 Full $(vtysh -N "$ns" \
 			-c 'show ipv6 ospf6 neighbor' 2>/dev/null | grep -c ' Full/')/${CP_NBRS[$s]}," \
+			"$([ "$CAMPUS_FRR" = bgp ] && echo "BGP Established $(bgp_established "$s")/${CP_BGP_NBRS[$s]},")" \
 			"BFD up $(bfd_up "$s")"
 	done
 	for s in core ra rb; do
@@ -704,7 +828,7 @@ _cp_sysctls() {
 }
 
 _cp_links() {
-	local link l r n cost il ir nl nr
+	local link l r n cost il ir nl nr s
 	for link in "${CP_LINKS[@]}"; do
 		read -r l r n cost <<<"$link"
 		il=$(_cp_ifname "$l" "$r")
@@ -726,6 +850,18 @@ _cp_links() {
 		ip -n "$(_cp_ns ca)" -6 route add default via fd10:10:0:21::1 &&
 		ip -n "$(_cp_ns cb)" route add default via 10.10.22.1 &&
 		ip -n "$(_cp_ns cb)" -6 route add default via fd10:10:0:22::1 || return 1
+	# CAMPUS_FRR=bgp: the routers' loopbacks (the iBGP sessions' ends), and the hosts' default
+	# routes (they accept nothing over BGP: a host routes by its kernel, as a deployment does)
+	if [ "$CAMPUS_FRR" = bgp ]; then
+		for s in $CP_ROUTERS; do
+			ip -n "$(_cp_ns "$s")" addr add "$(_cp_lo4 "$s")/32" dev lo &&
+				ip -n "$(_cp_ns "$s")" addr add "$(_cp_lo6 "$s")/128" dev lo nodad || return 1
+		done
+		ip -n "$(_cp_ns ha)" route add default via 10.10.11.1 &&
+			ip -n "$(_cp_ns ha)" -6 route add default via fd10:10:0:11::1 &&
+			ip -n "$(_cp_ns hb)" route add default via 10.10.12.1 &&
+			ip -n "$(_cp_ns hb)" -6 route add default via fd10:10:0:12::1 || return 1
+	fi
 	# The stranger outside the campus prefixes, on ra, and the hosts' way back to it.
 	ip -n "$(_cp_ns ra)" addr add "$CP_STRANGER4/32" dev lo &&
 		ip -n "$(_cp_ns ra)" addr add "$CP_STRANGER6/128" dev lo nodad &&
@@ -757,6 +893,7 @@ campus_up() {
 			"CAMPUS_FRR_CONF=${CAMPUS_FRR_CONF:-unset})"
 		return 1
 	fi
+	_cp_mode_init
 	[ -e "$CAMPUS_DIR/frr-dirs" ] && campus_down
 	for s in $(_cp_all_ns); do
 		if ip netns list | grep -qE "^$(_cp_ns "$s")( |$)"; then

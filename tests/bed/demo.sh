@@ -4,6 +4,7 @@
 # client A, then unbound on the near host (A) is killed and restarted. Prints the gap and
 # the lost queries, writes a PNG of the timeline, and tears everything down, also on Ctrl-C.
 #   DEMO_OUT (default build/demo), DEMO_KEEP_PNG=path: also copy the plot there.
+#   CAMPUS_FRR=bgp (make demo MODE=bgp): the hosts announce over BGP (etc/frr-bgp.conf).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -34,8 +35,14 @@ trap 'echo; echo "demo: interrupted"; exit 130' INT TERM
 
 mkdir -p "$OUT"
 rm -f "$OUT"/probe4.txt "$OUT"/probe6.txt "$OUT"/events.txt
-echo "== bringing the campus up: 7 namespaces, FRR (OSPFv2, OSPFv3, BFD), unbound and"
-echo "   anycast-agent on resolver hosts A and B; client A is nearest to A"
+if [ "$CAMPUS_FRR" = bgp ]; then
+	echo "== bringing the campus up (BGP): 7 namespaces, two sites; each resolver host speaks"
+	echo "   eBGP (IPv4, IPv6, BFD) to its site router, the routers iBGP among themselves;"
+	echo "   unbound and anycast-agent on resolver hosts A and B; client A is nearest to A"
+else
+	echo "== bringing the campus up: 7 namespaces, FRR (OSPFv2, OSPFv3, BFD), unbound and"
+	echo "   anycast-agent on resolver hosts A and B; client A is nearest to A"
+fi
 if ! campus_up; then
 	echo "demo: the campus did not come up (logs in $CAMPUS_DIR)" >&2
 	exit 1
