@@ -30,6 +30,9 @@ cd "$REPO" || exit 1
 . "$HERE/campus.sh"
 
 RUNS=${CAMPUS_RUNS:-10}
+# CAMPUS_FRR=bgp: queries a client may lose to a micro-loop while the routers switch (one
+# bgpd hold, 50 ms, at the probers' 100 q/s, with room for this machine's noise)
+BGP_LOOP_MAX=8
 FREEZE_RUNS=${CAMPUS_FREEZE_RUNS:-5}
 T_MOVE=10   # a fault on A until client A is answered by B (expected: well under 2 s)
 T_BACK=20   # recovery until client A is answered by A again (after a freeze: OSPF adjacency)
@@ -210,7 +213,11 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 campus_test_up "$T"
-tap_ok "campus up in $(elapsed_ms "$t0") ms: OSPF Full everywhere, BFD up, ra -> A, rb -> B"
+if [ "$CAMPUS_FRR" = bgp ]; then
+	tap_ok "campus up in $(elapsed_ms "$t0") ms: BGP Established everywhere (OSPF among the routers), BFD up, ra -> A, rb -> B"
+else
+	tap_ok "campus up in $(elapsed_ms "$t0") ms: OSPF Full everywhere, BFD up, ra -> A, rb -> B"
+fi
 tap_diag "agents run with drain_ms = $(campus_drain); hosts' FRR: ${CAMPUS_FRR_CONF#"$REPO"/} ($CAMPUS_FRR)"
 
 # ------------------------------------------------------------------------------ baseline
@@ -233,10 +240,23 @@ check_once_ha() { # check_once_ha CONF -> $co_st, $co_out
 		2>&1) || co_st=$?
 }
 vtysh_ha() { vtysh -N "$(_cp_ns ha)" -c 'configure terminal' "$@" >/dev/null; }
-tap_check "check-once: FRR originates 2/2 and names the Full neighbours" \
-	grep -q 'FRR originates 2/2, 1 OSPFv2, 1 OSPFv3 Full neighbours' "$T/check-once.out"
-# What ospfd is told to stop originating, and how to undo it, in each way of announcing.
-if [ "$CAMPUS_FRR" = intra ]; then
+# What --check-once says of FRR when all is well, and of the standby (each way of announcing).
+if [ "$CAMPUS_FRR" = bgp ]; then
+	CO_OK='BGP originates 2/2, advertised to every Established neighbour (1 IPv4, 1 IPv6)'
+	CO_SB='BGP originates 2/2 (2 from the standby interface anycast-sb, prepended)'
+else
+	CO_OK='FRR originates 2/2, 1 OSPFv2, 1 OSPFv3 Full neighbours'
+	CO_SB="FRR originates 2/2 (2 from the standby interface $CP_SB)"
+fi
+tap_check "check-once: FRR originates 2/2 and names the neighbours ($CO_OK)" \
+	grep -qF "$CO_OK" "$T/check-once.out"
+# What FRR is told to stop originating, and how to undo it, in each way of announcing.
+if [ "$CAMPUS_FRR" = bgp ]; then
+	FRR_OFF=(-c "router bgp $CP_BGP_AS_HOSTS" -c 'address-family ipv4 unicast' -c 'no redistribute connected')
+	FRR_ON=(-c "router bgp $CP_BGP_AS_HOSTS" -c 'address-family ipv4 unicast' -c 'redistribute connected route-map ANYCAST4')
+	FRR_WHAT="'redistribute connected' in bgpd"
+	NOT_ORIG="$CP_A4/32 on $CP_IF but not originated by bgpd"
+elif [ "$CAMPUS_FRR" = intra ]; then
 	FRR_OFF=(-c "interface $CP_IF" -c 'no ip ospf area')
 	FRR_ON=(-c "interface $CP_IF" -c 'ip ospf area 0')
 	FRR_WHAT="'ip ospf area' on $CP_IF"
@@ -481,9 +501,21 @@ for f in 4 6; do
 	# in the benchmark: 3 / 4), so more than that margin fails.
 	margin=1
 	[ "$CAMPUS_FRR" = intra ] && margin=2
+	if [ "$CAMPUS_FRR" = bgp ]; then
+		# BGP: ra switches to B's path (via the core) one bgpd hold (50 ms) before the core
+		# stops sending A's flows to ra: the flows the core hashes to ra loop until their
+		# TTL runs out, and the client gets ICMP (UNREACH) for that hold. That is the
+		# routers' (doc/deploy.md, section 16), not the host's: the host's own losses
+		# (LOST, REFUSED: no answer, or the port closed) keep the margin.
+		loop=$(awk '$3 == "UNREACH"' "$file" | wc -l)
+		lost=$((lost - loop))
+		[ "$loop" -gt 0 ] && tap_diag "KNOWN: $loop IPv$f queries answered by ICMP during the routers' switch (BGP micro-loop, at most $BGP_LOOP_MAX tolerated)"
+		tap_check "maintenance on A: at most $BGP_LOOP_MAX IPv$f queries lost to the routers' micro-loop ($loop)" \
+			test "$loop" -le "$BGP_LOOP_MAX"
+	fi
 	[ "$lost" -gt 0 ] && [ "$lost" -le "$margin" ] &&
 		tap_diag "KNOWN: $lost IPv$f queries lost in the routers' convergence during the drain (at most $margin tolerated)"
-	tap_check "maintenance on A: at most $margin IPv$f query lost ($lost of $total lost)$( [ "$lost" -gt 0 ] &&
+	tap_check "maintenance on A: at most $margin IPv$f query lost$([ "$CAMPUS_FRR" = bgp ] && echo " at the host") ($lost of $total lost)$( [ "$lost" -gt 0 ] &&
 		echo "$drain_note")" test "$lost" -le "$margin"
 done
 
@@ -604,7 +636,16 @@ tap_check "... 2 s later: client a still answered by resolver-a, client b by res
 check_once_ha "$(_cp_dir ha)/agent.conf"
 tap_check "... --check-once on A: WARNING (1), STANDBY, and FRR originates both from $CP_SB (got $co_st: ${co_out%% |*})" \
 	eval "[ $co_st = 1 ] && grep -q 'STANDBY' <<<\"\$co_out\" &&
-		grep -q 'FRR originates 2/2 (2 from the standby interface $CP_SB)' <<<\"\$co_out\""
+		grep -qF '$CO_SB' <<<\"\$co_out\""
+if [ "$CAMPUS_FRR" = bgp ]; then
+	# the standby is recognisable on the routers: the host's AS prepended (etc/frr-bgp.conf)
+	prepended() { # prepended ROUTER FAM: ROUTER's best path to the address has 4 x 65053
+		vtysh -N "$(_cp_ns "$1")" -c "show bgp ipv$2 unicast $(_cp_anycast "$2") json" 2>/dev/null |
+			grep -qE '"string": ?"65053 65053 65053 65053"'
+	}
+	tap_check "... ra and rb hold the standby announcements with the host's AS prepended 3 times (v4+v6)" \
+		eval "prepended ra 4 && prepended ra 6 && prepended rb 4 && prepended rb 6"
+fi
 servfail_off a
 t_a=$(date +%s.%N)
 tap_check "SERVFAIL cleared on A: client b moves to resolver-a (healthy beats standby)" \
@@ -636,6 +677,13 @@ for p in sba4 sba6 sbb4 sbb6; do
 	# (seen: 0 to 6 queries at 100 q/s); bench/results-12.md reports it. IPv4 and the
 	# external variant keep issue 12's bound.
 	bound=3
+	if [ "$CAMPUS_FRR" = bgp ]; then
+		# the same micro-loop as in the maintenance drain, when A's standby makes ra
+		# switch to B's path before the core has heard
+		loop=$(awk -v t="$ta" '$2 < t && $3 == "UNREACH"' "$T/$p" | wc -l)
+		[ "$loop" -gt 0 ] && tap_diag "KNOWN: $loop of $p's queries answered by ICMP during the routers' switch (BGP micro-loop)"
+		bound=$((3 + BGP_LOOP_MAX))
+	fi
 	if [ "$CAMPUS_FRR" = intra ] && [ "${p: -1}" = 6 ]; then
 		bound=8
 		[ "$lost" -gt 3 ] && tap_diag "KNOWN: $lost IPv6 queries lost by $p while the intra-area stub moved (ospf6d), more than issue 12's 3"
