@@ -10,6 +10,8 @@
 #   CAMPUS_DRAIN_MS=0                    the agents' drain_ms (default 500)
 #   CAMPUS_FRR=intra                     the hosts run etc/frr-intra-area.conf instead of
 #                                        etc/frr.conf (see tests/bed/campus.sh)
+#   CAMPUS_FRR=bgp                       the hosts run etc/frr-bgp.conf: eBGP to their site
+#                                        router, iBGP between the routers (campus.sh)
 #
 # Prints "ok N - ..." / "not ok N - ..." lines, "# ..." comments with the measured times, and
 # closes with "N passed, M failed"; exits non-zero when anything failed. The campus goes away
