@@ -462,6 +462,27 @@ for v in shipped intra; do
 		done
 	done
 done
+# BGP (issue 14): the floor (address removed -> route changed on ra, two bgpd holds of 50 ms
+# plus zebra), a crash at most the OSPF figure plus that floor, a frozen host within BFD's
+# 300 ms + 100, a drain without loss.
+if has_block bgp agent; then
+	for f in 4 6; do
+		k=$(awk -F'\t' -v f="$f" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+			$1 == "bgp" && $2 == "agent" && ($3 == "kill" || $3 == "maint") && $5 == f &&
+			$c["addr_ms"] != "-" && $c["route_ms"] != "-" { print $c["route_ms"] - $c["addr_ms"] }' "$FO" | bn_stats)
+		target_row "BGP floor: address removed → route changed on ra, median ≤ 135 ms (IPv$f; SIGKILL and drain)" "median (n=$(field 1 "$k"), max $(num "$(field 4 "$k")"))" "$(field 2 "$k")" 135
+		ospf=100
+		has_block shipped agent && ospf=$(field 2 "$(stats "$FO" move_ms variant=shipped tool=agent scen=kill fam=$f)")
+		k=$(stats "$FO" move_ms variant=bgp tool=agent scen=kill fam=$f)
+		target_row "BGP: SIGKILL → answer from B, median ≤ OSPF's $(num "$ospf") + 135 ms (IPv$f)" "median" "$(field 2 "$k")" "$(awk -v o="$ospf" 'BEGIN { print o + 135 }')"
+		k=$(stats "$FO" route_ms variant=bgp tool=agent scen=freeze fam=$f)
+		target_row "BGP: host frozen → route on ra gone ≤ BFD 300 + 100 ms (IPv$f)" "max (median $(num "$(field 2 "$k")"))" "$(field 4 "$k")" 400
+		k=$(stats "$FO" lost variant=bgp tool=agent scen=maint fam=$f)
+		target_row "BGP: maintenance drain, 0 lost, every repetition (IPv$f)" "max lost, going" "$(field 4 "$k")" 0 | loop_note bgp lost "$f"
+		k=$(stats "$FO" lost_back variant=bgp tool=agent scen=maint fam=$f)
+		target_row "BGP: maintenance drain, 0 lost, every repetition (IPv$f)" "max lost, coming back" "$(field 4 "$k")" 0 | loop_note bgp lost_back "$f"
+	done
+fi
 if [ -s "$CO" ]; then
 	target_row "Steady state ≤ 0.5 % of one core at 10 probes/s" "% of one core, default settings" "$(vals "$CO" cpu_pct name=default)" 0.5
 	target_row "Peak RSS ≤ 8 MiB (8192 kB)" "VmHWM kB, default settings" "$(vals "$CO" hwm_kb name=default)" 8192

@@ -48,9 +48,11 @@
 # BGP (CAMPUS_FRR=bgp): two sites, A (ra, ha, ca) and B (rb, hb, cb). Each resolver host
 # (AS 65053, all the same) speaks eBGP to its site router (AS 65000), IPv4 and IPv6 sessions
 # on its uplink, BFD on both; the routers run OSPF among themselves only (the hosts' links
-# passive) and a full iBGP mesh between loopbacks (10.10.255.N/32, fd10:10:0:255::N/128),
-# next-hop-self; the core balances over both sites (maximum-paths ibgp 2). The hosts route by
-# a static default route to their site router.
+# passive) and a full iBGP mesh, next-hop-self: the core with each site router between
+# loopbacks (10.10.255.N/32, fd10:10:0:255::N/128), the two site routers over their direct
+# link (CAMPUS_BGP_SITES=core: between loopbacks too, through the core); the core balances
+# over both sites (maximum-paths ibgp 2). The hosts route by a static default route to their
+# site router.
 #
 # Per namespace NS: FRR (zebra, ospfd, ospf6d, bfdd; bgpd with CAMPUS_FRR=bgp) with pathspace NS, config in
 # /etc/frr/NS (created here, removed by campus_down), sockets and pid files in /var/run/frr/NS,
@@ -305,9 +307,26 @@ _cp_frr_router_conf() {
 _cp_lo4() { echo "${CP_RID[$1]}"; }
 _cp_lo6() { echo "fd10:10:0:255::${CP_RID[$1]##*.}"; }
 
+# _cp_ibgp_addr FAM R O: the address router R's iBGP session to router O goes to. The two
+# site routers peer over their direct link (link 3; CAMPUS_BGP_SITES=direct, the default):
+# each site's path to the other site's instance then leads there directly, never back
+# through the core, which balances over both sites and would loop a switching site's flows
+# for one bgpd hold (doc/deploy.md, section 16). CAMPUS_BGP_SITES=core: every session
+# between loopbacks, the other site reached through the core (that micro-loop, measured).
+_cp_ibgp_addr() {
+	local f=$1 r=$2 o=$3
+	case ${CAMPUS_BGP_SITES:-direct}:$f:$o$r in
+	direct:4:rarb) echo 10.10.3.1 ;;
+	direct:4:rbra) echo 10.10.3.2 ;;
+	direct:6:rarb) echo fd10:10:0:3::1 ;;
+	direct:6:rbra) echo fd10:10:0:3::2 ;;
+	*) "_cp_lo$f" "$o" ;;
+	esac
+}
+
 # _cp_frr_router_bgp R: the router side of doc/deploy.md's BGP section. A site router (ra,
 # rb) speaks eBGP to its resolver host, accepting only the service prefixes (at most 2) and
-# sending it nothing; the routers are a full iBGP mesh between loopbacks, next-hop-self, so
+# sending it nothing; the routers are a full iBGP mesh (see _cp_ibgp_addr), next-hop-self, so
 # that a site router always holds the other site's path and switches to it at once. The
 # core spreads over both sites (maximum-paths ibgp), as OSPF's ECMP does.
 _cp_frr_router_bgp() {
@@ -348,17 +367,17 @@ _cp_frr_router_bgp() {
 	esac
 	for o in $CP_ROUTERS; do
 		[ "$o" = "$r" ] && continue
-		echo " neighbor $(_cp_lo4 "$o") peer-group CAMPUS"
-		echo " neighbor $(_cp_lo4 "$o") update-source $(_cp_lo4 "$r")"
-		echo " neighbor $(_cp_lo6 "$o") peer-group CAMPUS"
-		echo " neighbor $(_cp_lo6 "$o") update-source $(_cp_lo6 "$r")"
+		for f in 4 6; do
+			echo " neighbor $(_cp_ibgp_addr "$f" "$r" "$o") peer-group CAMPUS"
+			echo " neighbor $(_cp_ibgp_addr "$f" "$r" "$o") update-source $(_cp_ibgp_addr "$f" "$o" "$r")"
+		done
 	done
 	for f in 4 6; do
 		echo " address-family ipv$f unicast"
 		[ "$r" = core ] && echo "  maximum-paths ibgp 2"
 		for o in $CP_ROUTERS; do
 			[ "$o" = "$r" ] && continue
-			o=$(_cp_lo$f "$o")
+			o=$(_cp_ibgp_addr "$f" "$r" "$o")
 			echo "  neighbor $o activate"
 			echo "  neighbor $o next-hop-self"
 		done
