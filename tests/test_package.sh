@@ -221,7 +221,7 @@ tap_check "the unit is enabled (multi-user.target.wants)" \
 	test -L /etc/systemd/system/multi-user.target.wants/$PKG.service
 tap_check "man pages anycast-agent(8) and anycast-agent.conf(5) installed" \
 	test -f /usr/share/man/man8/anycast-agent.8.gz -a -f /usr/share/man/man5/anycast-agent.conf.5.gz
-for f in anycast-agent.conf frr.conf frr-intra-area.conf unbound.conf; do
+for f in anycast-agent.conf frr.conf frr-intra-area.conf frr-bgp.conf unbound.conf; do
 	if [ -f "$SRC/etc/$f" ]; then
 		tap_check "example $EX/$f installed, as etc/$f" cmp -s "$EX/$f" "$SRC/etc/$f"
 	else
