@@ -181,7 +181,7 @@ struct agent {
 	char metrics_path[PATH_MAX]; /* the metrics file last written, "" none */
 };
 
-/* agent.c: reconcile, events, maintenance, the stop */
+/* agent.c: reconcile, maintenance, the stop */
 void agent_link_error(struct agent *a, int err);
 int agent_link(struct agent *a);
 int agent_standby_link(struct agent *a);
@@ -191,9 +191,13 @@ int agent_read_addrs(struct agent *a);
 bool agent_svc_standby(const struct agent *a, const struct svc *s);
 /* nl_addr_dump() callback: a configured address found on the interface. */
 void agent_dump_addr(const struct nl_addr *addr, void *data);
+/* Where address i belongs now (an ifindex, 0: nowhere); *sb: the standby link, or 0. */
+unsigned agent_want(const struct agent *a, size_t i, unsigned *sb);
+/* publish.c: systemd's status line, the state file, the metrics file */
 void agent_publish(struct agent *a);
 enum svc_state agent_svc_state(const struct agent *a, const struct svc *s);
 void agent_svc_change(struct svc *s, const struct hc_result *r, void *data);
+/* kevents.c: the netlink event socket is readable */
 void agent_nl_readable(int fd, uint32_t events, void *data);
 
 /* maint.c: the maintenance file */

@@ -1,25 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* The running daemon: the interface, where each address is, netlink events, maintenance,
- * the stop. One reconcile compares the verdicts with what the agent knows the kernel holds
- * and changes only the difference, through act; nothing else adds or removes an address.
- * Only configured addresses (and those a reload dropped) are ever touched. */
+/* The running daemon: the interface, where each address is, maintenance, the stop (the
+ * kernel's events: kevents.c; what it publishes: publish.c). One reconcile compares the verdicts
+ * with what the agent knows the kernel holds and changes only the difference, through act; nothing
+ * else adds or removes an address. Only configured addresses (and those a reload dropped) are ever
+ * touched. */
 #include "agent/agent.h"
 
 #include <errno.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "agent/agent-int.h"
 #include "agent/log.h"
 
 #define AGENT_RETRY_US (1000u * 1000u)
-#define AGENT_STATE_US (5u * 1000u * 1000u)
 
 static void agent_retry(struct agent *a)
 {
@@ -179,7 +174,7 @@ enum svc_state agent_svc_state(const struct agent *a, const struct svc *s)
  * listens on it (the interface's index), announced through the standby interface while the
  * service failed but its resolver still answers something (0, *sb the standby interface's
  * index), else nowhere (0, *sb 0). */
-static unsigned agent_want(const struct agent *a, size_t i, unsigned *sb)
+unsigned agent_want(const struct agent *a, size_t i, unsigned *sb)
 {
 	const struct svc *s = a->svcs[a->cfg->addrs[i].svc];
 
@@ -202,123 +197,6 @@ static void agent_addr_error(struct agent *a, const char *what, const struct nl_
 	a->addr_err = err;
 	log_err("cannot %s %s: %s; retrying", what, nl_addr_str(addr, buf, sizeof(buf)),
 		strerror(-err));
-}
-
-/* systemctl status shows this line; sent only when it changes. */
-static void agent_status(struct agent *a)
-{
-	char status[sizeof(a->status)];
-	size_t up = 0, on = 0, sb = 0, conflicts = 0;
-	char sbs[IFNAMSIZ + 32] = "";
-
-	for (size_t i = 0; i < a->nsvcs; i++)
-		up += a->svcs[i]->healthy;
-	for (size_t i = 0; i < a->cfg->naddrs; i++) {
-		on += a->addrs[i].ifindex && a->addrs[i].ifindex == a->link.ifindex;
-		sb += a->addrs[i].sb != 0;
-		conflicts += a->addrs[i].conflict;
-	}
-	if (sb)
-		snprintf(sbs, sizeof(sbs), ", %zu on %s", sb, a->cfg->standby_interface);
-	if (!a->nsvcs)
-		snprintf(status, sizeof(status),
-			 "STATUS=not configured: no [service] in %s, nothing announced", a->path);
-	else
-		snprintf(status, sizeof(status),
-			 "STATUS=%zu/%zu services up, %zu/%zu addresses on %s%s%s%s%s", up,
-			 a->nsvcs, on, a->cfg->naddrs, a->cfg->interface, sbs,
-			 a->maintenance ? ", maintenance" : "",
-			 a->link_err ? ", interface problem" : "",
-			 conflicts ? ", address conflict" : "");
-	if (!strcmp(status, a->status))
-		return;
-	memcpy(a->status, status, sizeof(status));
-	sd_notify(0, status);
-}
-
-/* The snapshot every reader shares (--withdraw-all, --check-once, systemd's line, metrics). */
-void agent_publish(struct agent *a)
-{
-	struct state st = {.pid = (long)getpid(), .written = (int64_t)time(NULL)};
-	const struct nl_addr *drains;
-	int ret = -ENOMEM;
-
-	agent_status(a);
-	memcpy(st.interface, a->cfg->interface, IFNAMSIZ);
-	st.ifindex = a->link.ifindex;
-	st.maintenance = a->maintenance;
-	st.handover = a->handover;
-	st.svcs = calloc(a->nsvcs + 1, sizeof(*st.svcs));
-	st.placed = calloc(2 * a->cfg->naddrs + a->norphans + 1, sizeof(*st.placed));
-	if (!st.svcs || !st.placed)
-		goto out;
-	for (size_t i = 0; i < a->nsvcs; i++) {
-		const struct svc *s = a->svcs[i];
-		struct state_svc *o = &st.svcs[st.nsvcs++];
-
-		snprintf(o->name, sizeof(o->name), "%s", s->cfg->name);
-		o->up = s->healthy;
-		o->since = s->since_real;
-		o->transitions = s->transitions;
-		o->probed = s->probed;
-		o->rtt_us = s->last.rtt_us;
-		snprintf(o->last, sizeof(o->last), "%s",
-			 s->last.status == HC_OK ? "ok" : s->last.why);
-		o->damped = s->damp.suppressed;
-		snprintf(o->state, sizeof(o->state), "%s", svc_state_name(agent_svc_state(a, s)));
-		if (o->damped) {
-			uint64_t now = loop_now_us(), at = hc_damp_reuse_at(&s->damp);
-
-			o->damped_until = (int64_t)time(NULL) +
-					  (int64_t)((at > now ? at - now : 0) / 1000000u) + 1;
-		}
-	}
-	for (size_t i = 0; i < a->cfg->naddrs; i++) {
-		if (!a->addrs[i].sb)
-			continue;
-		st.placed[st.nplaced] = (struct state_addr){
-		    .addr = a->cfg->addrs[i].addr, .ifindex = a->addrs[i].sb, .standby = true};
-		memcpy(st.placed[st.nplaced++].ifname, a->cfg->standby_interface, IFNAMSIZ);
-	}
-	for (size_t i = 0; i < a->cfg->naddrs + a->norphans; i++) {
-		bool orphan = i >= a->cfg->naddrs;
-		const struct agent_orphan *o = orphan ? &a->orphans[i - a->cfg->naddrs] : NULL;
-		unsigned ifindex = orphan ? o->ifindex : a->addrs[i].ifindex;
-
-		if (!ifindex)
-			continue;
-		st.placed[st.nplaced].addr = orphan ? o->addr : a->cfg->addrs[i].addr;
-		st.placed[st.nplaced].ifindex = ifindex;
-		st.placed[st.nplaced].standby = orphan && o->standby;
-		memcpy(st.placed[st.nplaced++].ifname, orphan ? o->ifname : a->addrs[i].ifname,
-		       IFNAMSIZ);
-	}
-	st.ndrains = act_drains(a->act, &drains);
-	st.drains = (struct nl_addr *)drains;
-	ret = state_write(a->state_dir, &st);
-out:
-	if (ret < 0)
-		log_debug("cannot write the state under %s: %s", a->state_dir, strerror(-ret));
-	free(st.svcs);
-	free(st.placed);
-	metrics_write(a);
-}
-
-void agent_state_timer(void *data)
-{
-	struct agent *a = data;
-
-	agent_publish(a);
-	loop_timer_arm(a->state_timer, loop_now_us() + AGENT_STATE_US);
-}
-
-void agent_watchdog(void *data)
-{
-	struct agent *a = data;
-
-	/* Sent from the loop: a wedged loop stops it and systemd restarts the agent. */
-	sd_notify(0, "WATCHDOG=1");
-	loop_timer_arm(a->watchdog_timer, loop_now_us() + a->watchdog_us / 2);
 }
 
 static int agent_remove(struct agent *a, unsigned ifindex, const struct nl_addr *addr, bool planned)
@@ -553,144 +431,6 @@ void agent_svc_change(struct svc *s, const struct hc_result *r, void *data)
 			"%s: DOWN after %u failed %sprobe%s: %s; withdrew %d address%s in %.1f ms",
 			s->cfg->name, s->fsm.fall, s->deep_decided ? "deep " : "",
 			s->fsm.fall == 1 ? "" : "s", why, n, n == 1 ? "" : "es", ms);
-}
-
-static void agent_forget_link(struct agent *a, unsigned ifindex)
-{
-	/* a standby announcement through it lost its route, not its local route: sb stays,
-	 * so that the reconcile removes that */
-	for (size_t i = 0; i < a->cfg->naddrs; i++)
-		if (a->addrs[i].ifindex == ifindex) {
-			a->addrs[i].ifindex = 0;
-			a->addrs[i].await_us = 0;
-		} else if (a->addrs[i].sb == ifindex) {
-			a->addrs[i].sb_await_us = 0; /* its report will never come */
-		}
-	for (size_t i = 0; i < a->norphans;)
-		/* a standby's local route outlives the link: that orphan stays */
-		if (a->orphans[i].ifindex == ifindex && !a->orphans[i].standby)
-			a->orphans[i] = a->orphans[--a->norphans];
-		else
-			i++;
-	a->dirty = true;
-}
-
-/* A link event about l (ours, named name) or a link taking its name: true when it was. */
-static bool agent_link_changed(struct agent *a, const struct nl_event *ev, struct nl_link *l,
-			       const char *name, bool *relink, const char *what)
-{
-	if (l->ifindex && ev->ifindex == l->ifindex && strcmp(ev->link.name, name)) {
-		/* not ours any more: what is on it goes (the next reconcile), by index */
-		log_err("%s %s was renamed to %s: withdrawing the service addresses from %s", what,
-			name, ev->link.name, ev->link.name);
-		for (size_t i = 0; i < a->cfg->naddrs; i++)
-			if (a->addrs[i].ifindex == ev->ifindex)
-				memcpy(a->addrs[i].ifname, ev->link.name, IFNAMSIZ);
-		l->ifindex = 0;
-		*relink = true;
-	} else if (l->ifindex && ev->ifindex == l->ifindex) {
-		*relink |= !ev->link.up && a->cfg->create_interface;
-		l->up = ev->link.up;
-		a->dirty = true;
-	} else if (!strcmp(ev->link.name, name)) {
-		*relink = true; /* a link took our name */
-	} else {
-		return false;
-	}
-	return true;
-}
-
-static void agent_link_event(struct agent *a, const struct nl_event *ev)
-{
-	if (ev->type == NL_EV_DELLINK) {
-		/* the kernel took the link's addresses along */
-		agent_forget_link(a, ev->ifindex);
-		if (ev->ifindex == a->link.ifindex) {
-			log_err("interface %s disappeared%s", a->cfg->interface,
-				a->cfg->create_interface ? ": recreating it" : "");
-			a->link.ifindex = 0;
-		}
-		if (ev->ifindex == a->standby.ifindex) {
-			log_err("standby interface %s disappeared%s", a->cfg->standby_interface,
-				a->cfg->create_interface ? ": recreating it" : "");
-			a->standby.ifindex = 0;
-		}
-		return;
-	}
-	if (!agent_link_changed(a, ev, &a->link, a->cfg->interface, &a->relink, "interface") &&
-	    a->cfg->standby_interface[0])
-		agent_link_changed(a, ev, &a->standby, a->cfg->standby_interface, &a->restandby,
-				   "standby interface");
-}
-
-static void agent_addr_event(struct agent *a, const struct nl_event *ev)
-{
-	ssize_t i = cfg_addr_find(a->cfg, &ev->addr);
-	char buf[NL_ADDRSTRLEN];
-	struct agent_addr *st;
-	unsigned sb;
-
-	if (i < 0) {
-		for (size_t k = 0; ev->type == NL_EV_DELADDR && k < a->norphans; k++)
-			if (a->orphans[k].ifindex == ev->ifindex &&
-			    nl_addr_equal(&a->orphans[k].addr, &ev->addr)) {
-				a->orphans[k] = a->orphans[--a->norphans];
-				a->dirty = true;
-			}
-		return;
-	}
-	st = &a->addrs[i];
-	nl_addr_str(&ev->addr, buf, sizeof(buf));
-	if (ev->type == NL_EV_NEWADDR && st->await_us && st->ifindex == ev->ifindex) {
-		st->await_us = 0; /* reported: the standby announcement can go */
-		a->dirty = true;
-	} else if (ev->type == NL_EV_NEWADDR && st->sb_await_us && st->sb == ev->ifindex) {
-		st->sb_await_us = 0; /* reported: the address can leave its interface */
-		a->dirty = true;
-	} else if (ev->type == NL_EV_DELADDR && st->ifindex == ev->ifindex) {
-		st->ifindex = 0;
-		st->await_us = 0;
-		a->dirty = true;
-		if (agent_want(a, (size_t)i, &sb))
-			log_addr(LOG_WARNING, a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf,
-				 "%s: %s was removed from %s by someone else: restoring",
-				 a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf, st->ifname);
-	} else if (ev->type == NL_EV_NEWADDR && !st->ifindex && a->link.ifindex &&
-		   ev->ifindex == a->link.ifindex) {
-		st->ifindex = ev->ifindex;
-		memcpy(st->ifname, a->link.name, IFNAMSIZ);
-		a->dirty = true;
-		if (!agent_want(a, (size_t)i, &sb))
-			log_addr(LOG_WARNING, a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf,
-				 "%s: %s appeared on %s while not announced: removing",
-				 a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf, a->link.name);
-	}
-}
-
-static void agent_nl_event(const struct nl_event *ev, void *data)
-{
-	if (ev->type == NL_EV_NEWLINK || ev->type == NL_EV_DELLINK)
-		agent_link_event(data, ev);
-	else
-		agent_addr_event(data, ev);
-}
-
-void agent_nl_readable(int fd, uint32_t events, void *data)
-{
-	struct agent *a = data;
-	int ret;
-
-	(void)fd;
-	(void)events;
-	ret = nl_event_read(a->nl, agent_nl_event, a);
-	if (ret < 0) {
-		log_warn("netlink events were lost (%s): re-reading %s",
-			 ret == -ENOBUFS ? "receive overrun" : strerror(-ret), a->cfg->interface);
-		a->relink = a->resync = true;
-	}
-	/* only what concerns our link and addresses: a busy host's other changes cost a lookup */
-	if (a->dirty || a->relink || a->resync)
-		agent_reconcile(a);
 }
 
 void agent_drained(void *data)
