@@ -10,11 +10,10 @@
 #                                (fewer repetitions, shorter)
 #   REPS=N COST_SECONDS=S SCALE_SECONDS=S SCALE_REPS=N
 #   BENCH_PARTS="cost failover load"  which parts (report always runs)
-#   BENCH_BLOCKS="shipped:agent shipped:classic intra:agent shipped:agent-fast"
+#   BENCH_BLOCKS="shipped:agent shipped:classic intra:agent bgp:agent shipped:agent-fast"
 #                                VARIANT:TOOL blocks in order; VARIANT shipped = etc/frr.conf,
 #                                intra = etc/frr-intra-area.conf, bgp = etc/frr-bgp.conf
-#                                (eBGP to the site router, campus.sh's BGP mode; not in the
-#                                default blocks: BENCH_BLOCKS="bgp:agent"); TOOL agent, classic
+#                                (eBGP to the site router, campus.sh's BGP mode); TOOL agent, classic
 #                                (bench/classic.sh) or agent-fast (FAST_IV / FAST_TO)
 #   BENCH_RESULTS=path           where results.md goes (default bench/results.md; the PNGs
 #                                go beside it)
@@ -46,7 +45,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	COST_SECONDS=${COST_SECONDS:-10}
 	SCALE_SECONDS=${SCALE_SECONDS:-5}
 	SCALE_REPS=${SCALE_REPS:-2}
-	BENCH_BLOCKS=${BENCH_BLOCKS:-shipped:agent shipped:classic intra:agent}
+	BENCH_BLOCKS=${BENCH_BLOCKS:-shipped:agent shipped:classic intra:agent bgp:agent}
 else
 	REPS=${REPS:-10}
 	COST_SECONDS=${COST_SECONDS:-60}
@@ -54,7 +53,7 @@ else
 	SCALE_REPS=${SCALE_REPS:-5}
 fi
 BENCH_PARTS=${BENCH_PARTS:-cost failover load}
-BENCH_BLOCKS=${BENCH_BLOCKS:-shipped:agent shipped:classic intra:agent shipped:agent-fast}
+BENCH_BLOCKS=${BENCH_BLOCKS:-shipped:agent shipped:classic intra:agent bgp:agent shipped:agent-fast}
 BENCH_PREFIX=${BENCH_PREFIX:-aab-}
 BENCH_RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results.md}
 BENCH_OUT=${BENCH_OUT:-$BENCH_DIR/out/$(date -u +%Y%m%d-%H%M%S)}
