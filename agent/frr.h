@@ -44,12 +44,18 @@ void frr_view_free(struct frr_view *v);
 bool frr_view_originates(const struct frr_view *v, const struct nl_addr *a);
 
 /* What frr_view_read() asks, one vtysh -c each. */
-#define FRR_OSPF_NBR	"show ip ospf neighbor json"
-#define FRR_OSPF_EXT	"show ip ospf database external self-originate json"
-#define FRR_OSPF_ROUTER "show ip ospf database router self-originate json"
-#define FRR_OSPF6_NBR	"show ipv6 ospf6 neighbor json"
-#define FRR_OSPF6_EXT	"show ipv6 ospf6 database as-external self-originated json"
-#define FRR_OSPF6_INTRA "show ipv6 ospf6 database intra-prefix self-originated detail json"
+#define FRR_OSPF_NBR	 "show ip ospf neighbor json"
+#define FRR_OSPF_EXT	 "show ip ospf database external self-originate json"
+#define FRR_OSPF_ROUTER	 "show ip ospf database router self-originate json"
+#define FRR_OSPF6_NBR	 "show ipv6 ospf6 neighbor json"
+#define FRR_OSPF6_EXT	 "show ipv6 ospf6 database as-external self-originated json"
+#define FRR_OSPF6_INTRA	 "show ipv6 ospf6 database intra-prefix self-originated detail json"
+#define FRR_DAEMONS	 "show daemons"
+#define FRR_BGP_SUMMARY4 "show bgp ipv4 unicast summary json"
+#define FRR_BGP_SUMMARY6 "show bgp ipv6 unicast summary json"
+/* one per address, %s its prefix with the length (without it bgpd finds the longest match) */
+#define FRR_BGP_ROUTE4 "show bgp ipv4 unicast %s json"
+#define FRR_BGP_ROUTE6 "show bgp ipv6 unicast %s json"
 
 /* The walkers (agent/frr_json.c): json is the whole output of the named command. They
  * return 0, -EBADMSG with a one-line message in err naming the command and what was
@@ -71,5 +77,25 @@ int frr_ospf6_intra_prefixes(const char *json, frr_prefix_cb cb, void *data, cha
 			     size_t errlen);
 /* FRR_OSPF6_NBR */
 int frr_ospf6_neighbours(const char *json, int *full, char *err, size_t errlen);
+
+/* The walkers of agent/frr_bgp.c, with the same returns. */
+enum { FRR_OSPFD = 1, FRR_OSPF6D = 2, FRR_BGPD = 4 };
+/* FRR_DAEMONS (text, " zebra ospfd bgpd"): *mask of the FRR_* above that run */
+int frr_daemons(const char *text, unsigned *mask, char *err, size_t errlen);
+typedef void (*frr_name_cb)(const char *name, void *data);
+/* FRR_BGP_SUMMARY4/6 of family: *as our AS number and *peers the neighbours of that family,
+ * cb once per neighbour in state Established. "{}" (no instance, or no neighbour of the
+ * family) gives 0 and *as 0. */
+int frr_bgp_summary(const char *json, int family, uint32_t *as, int *peers, frr_name_cb cb,
+		    void *data, char *err, size_t errlen);
+struct frr_bgp_path {
+	bool sourced;	/* the best path is this router's own ("sourced": true) */
+	unsigned aslen; /* its AS path's length ("aspath"."length") */
+};
+/* FRR_BGP_ROUTE4/6 of one prefix, cmd as run (for messages): *best the best path, all zero
+ * when there is none ("{}": the prefix is not in the table); cb once per neighbour the
+ * prefix is advertised to ("advertisedTo"; a name may come twice). */
+int frr_bgp_route(const char *json, const char *cmd, struct frr_bgp_path *best, frr_name_cb cb,
+		  void *data, char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of agent/frr_bgp.c: the walkers over answers captured from FRR 8.4.4 bgpd
+ * (tests/data/frr/8.4-bgp-*, see the README there). Run from the top of the tree. */
+#include "tests/frr_test.h"
+
+#define R4     "10.53.0.53/32"
+#define R6     "fd53::53/128"
+#define CMD_R4 "show bgp ipv4 unicast " R4 " json"
+#define CMD_R6 "show bgp ipv6 unicast " R6 " json"
+
+struct names {
+	char n[4][64];
+	size_t count;
+};
+
+static void name_cb(const char *name, void *data)
+{
+	struct names *g = data;
+
+	assert_true(g->count < 4);
+	snprintf(g->n[g->count++], sizeof(g->n[0]), "%s", name);
+}
+
+static void test_daemons(void **state)
+{
+	char *text, err[256] = "";
+	unsigned mask = 99;
+
+	(void)state;
+	text = slurp("8.4-bgp-daemons.txt");
+	assert_int_equal(frr_daemons(text, &mask, err, sizeof(err)), 0);
+	assert_int_equal(mask, FRR_BGPD);
+	free(text);
+	text = slurp("8.4-bgp-daemons-nobgpd.txt");
+	assert_int_equal(frr_daemons(text, &mask, err, sizeof(err)), 0);
+	assert_int_equal(mask, 0);
+	free(text);
+	assert_int_equal(frr_daemons(" zebra ospfd ospf6d bgpd staticd\n", &mask, err, sizeof(err)),
+			 0);
+	assert_int_equal(mask, FRR_OSPFD | FRR_OSPF6D | FRR_BGPD);
+	assert_int_equal(frr_daemons("", &mask, err, sizeof(err)), 0);
+	assert_int_equal(mask, 0);
+	assert_string_equal(err, "");
+	/* "ospfd" as part of a longer name is not ospfd */
+	assert_int_equal(frr_daemons(" ospfdx bgpd2\n", &mask, err, sizeof(err)), 0);
+	assert_int_equal(mask, 0);
+	assert_int_equal(frr_daemons("% Unknown command: show daemons", &mask, err, sizeof(err)),
+			 -EBADMSG);
+	assert_int_equal(mask, 0);
+	assert_string_equal(err, FRR_DAEMONS ": '%' is not a daemon's name");
+	assert_int_equal(frr_daemons(" zebra {}", &mask, err, sizeof(err)), -EBADMSG);
+	assert_string_equal(err, FRR_DAEMONS ": '{}' is not a daemon's name");
+}
+
+static void expect_summary(const char *file, int family, uint32_t as, int peers,
+			   const char *established)
+{
+	char *text = slurp(file), err[256] = "";
+	struct names g = {.count = 0};
+	uint32_t got_as = 1;
+	int got_peers = -1,
+	    ret = frr_bgp_summary(text, family, &got_as, &got_peers, name_cb, &g, err, sizeof(err));
+
+	if (ret != 0)
+		print_error("%s: %s\n", file, err);
+	assert_int_equal(ret, 0);
+	assert_int_equal(got_as, as);
+	assert_int_equal(got_peers, peers);
+	assert_int_equal(g.count, established ? 1 : 0);
+	if (established)
+		assert_string_equal(g.n[0], established);
+	free(text);
+}
+
+static void test_bgp_summary(void **state)
+{
+	(void)state;
+	expect_summary("8.4-bgp-summary4.json", AF_INET, 65053, 1, "10.10.11.1");
+	expect_summary("8.4-bgp-summary6.json", AF_INET6, 65053, 1, "fd10:10:0:11::1");
+	expect_summary("8.4-bgp-summary4-down.json", AF_INET, 65053, 1, NULL); /* "Active" */
+	expect_summary("8.4-bgp-summary6-shutdown.json", AF_INET6, 65053, 1, NULL);
+	expect_summary("8.4-bgp-summary-noinstance.json", AF_INET, 0, 0, NULL);
+}
+
+static void expect_route(const char *file, const char *cmd, bool sourced, unsigned aslen,
+			 const char *advertised)
+{
+	char *text = slurp(file), err[256] = "";
+	struct names g = {.count = 0};
+	struct frr_bgp_path best = {true, 99};
+	int ret = frr_bgp_route(text, cmd, &best, name_cb, &g, err, sizeof(err));
+
+	if (ret != 0)
+		print_error("%s: %s\n", file, err);
+	assert_int_equal(ret, 0);
+	assert_int_equal(best.sourced, sourced);
+	assert_int_equal(best.aslen, aslen);
+	assert_int_equal(g.count, advertised ? 1 : 0);
+	if (advertised)
+		assert_string_equal(g.n[0], advertised);
+	free(text);
+}
+
+static void test_bgp_route(void **state)
+{
+	char *text, err[256] = "";
+	struct frr_bgp_path best;
+	struct names g = {.count = 0};
+
+	(void)state;
+	expect_route("8.4-bgp-route4.json", CMD_R4, true, 0, "10.10.11.1");
+	expect_route("8.4-bgp-route6.json", CMD_R6, true, 0, "fd10:10:0:11::1");
+	/* redistribute kernel through route-map STANDBY4: 65053 65053 65053 */
+	expect_route("8.4-bgp-route4-standby.json", CMD_R4, true, 3, "10.10.11.1");
+	expect_route("8.4-bgp-route6-standby.json", CMD_R6, true, 3, "fd10:10:0:11::1");
+	expect_route("8.4-bgp-route4-standby-noprepend.json", CMD_R4, true, 0, "10.10.11.1");
+	/* route-map EXPORT4 denies it: no "advertisedTo" */
+	expect_route("8.4-bgp-route4-notadvertised.json", CMD_R4, true, 0, NULL);
+	expect_route("8.4-bgp-route4-down.json", CMD_R4, true, 0, NULL);
+	/* not in the table: "{}" */
+	expect_route("8.4-bgp-route4-none.json", CMD_R4, false, 0, NULL);
+	/* the router's view of the same prefix, learnt from the host: not its own */
+	expect_route("8.4-bgp-route4-received.json", CMD_R4, false, 1, NULL);
+
+	text = slurp("8.4-bgp-route4-noinstance.json");
+	assert_int_equal(frr_bgp_route(text, CMD_R4, &best, name_cb, &g, err, sizeof(err)),
+			 -EBADMSG);
+	assert_string_equal(err, CMD_R4 ": FRR says 'Default BGP instance not found'");
+	free(text);
+}
+
+/* What the walkers say about answers that are not what FRR 8.4 to 10.x print. */
+static void test_bgp_malformed(void **state)
+{
+	static const struct {
+		const char *json, *want;
+	} sums[] = {
+	    {"{\"as\":65053,\"peers\":[]}", "'peers' is an array, expected an object"},
+	    {"{\"peers\":{}}", "'as' is missing"},
+	    {"{\"as\":\"65053\",\"peers\":{}}", "'as' is a string, expected an integer"},
+	    {"{\"as\":0,\"peers\":{}}", "'as' is 0, expected an AS number"},
+	    {"{\"as\":4294967296,\"peers\":{}}", "'as' is 4294967296, expected an AS number"},
+	    {"{\"as\":1,\"peers\":{\"10.10.11.1\":[]}}",
+	     "'peers'.'10.10.11.1' is an array, expected an object"},
+	    {"{\"as\":1,\"peers\":{\"10.10.11.1\":{}}}", "'peers'.'10.10.11.1'.'state' is missing"},
+	    {"{\"as\":1,\"peers\":{\"10.10.11.1\":{\"state\":1}}}",
+	     "'peers'.'10.10.11.1'.'state' is an integer, expected a string"},
+	    {"[]", "the answer is an array, expected an object"},
+	    {"{\"as\":1,", "not JSON (truncated at byte 8)"},
+	    {"% BGP instance not found", "FRR says '% BGP instance not found'"},
+	};
+	static const struct {
+		const char *json, *want;
+	} routes[] = {
+	    {"{\"paths\":{}}", "'paths' is an object, expected an array"},
+	    {"{\"paths\":[1]}", "'paths'[0] is an integer, expected an object"},
+	    {"{\"advertisedTo\":[]}", "'advertisedTo' is an array, expected an object"},
+	    {"{\"paths\":[{\"advertisedTo\":\"x\"}]}",
+	     "'paths'[0].'advertisedTo' is a string, expected an object"},
+	    {"{\"paths\":[{\"bestpath\":true}]}",
+	     "'paths'[0].'bestpath' is a boolean, expected an object"},
+	    {"{\"paths\":[{\"bestpath\":{}}]}", "'paths'[0].'bestpath'.'overall' is missing"},
+	    {"{\"paths\":[{\"bestpath\":{\"overall\":\"yes\"}}]}",
+	     "'paths'[0].'bestpath'.'overall' is a string, expected a boolean"},
+	    {"{\"paths\":[{\"bestpath\":{\"overall\":true}}]}", "'paths'[0].'aspath' is missing"},
+	    {"{\"paths\":[{\"bestpath\":{\"overall\":true},\"aspath\":{}}]}",
+	     "'paths'[0].'aspath'.'length' is missing"},
+	    {"{\"paths\":[{\"bestpath\":{\"overall\":true},\"aspath\":{\"length\":-1}}]}",
+	     "'paths'[0].'aspath'.'length' is -1, expected 0 to 4096"},
+	    {"{\"paths\":[{\"bestpath\":{\"overall\":true},\"aspath\":{\"length\":0},"
+	     "\"sourced\":1}]}",
+	     "'paths'[0].'sourced' is an integer, expected a boolean"},
+	    {"{\"warning\":7}", "'warning' is an integer, expected a string"},
+	};
+	char err[256], want[300];
+	struct names g;
+	struct frr_bgp_path best;
+	uint32_t as;
+	int peers;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sums) / sizeof(sums[0]); i++) {
+		g.count = 0;
+		err[0] = '\0';
+		assert_int_equal(frr_bgp_summary(sums[i].json, AF_INET6, &as, &peers, name_cb, &g,
+						 err, sizeof(err)),
+				 -EBADMSG);
+		snprintf(want, sizeof(want), FRR_BGP_SUMMARY6 ": %s", sums[i].want);
+		assert_string_equal(err, want);
+		assert_int_equal(as, 0);
+		assert_int_equal(peers, 0);
+	}
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(
+		    frr_bgp_route(routes[i].json, CMD_R4, &best, name_cb, &g, err, sizeof(err)),
+		    -EBADMSG);
+		snprintf(want, sizeof(want), CMD_R4 ": %s", routes[i].want);
+		assert_string_equal(err, want);
+		assert_false(best.sourced);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_daemons),
+	    cmocka_unit_test(test_bgp_summary),
+	    cmocka_unit_test(test_bgp_route),
+	    cmocka_unit_test(test_bgp_malformed),
+	};
+
+	return cmocka_run_group_tests_name("frr_bgp", tests, NULL, NULL);
+}
