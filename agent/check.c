@@ -261,15 +261,19 @@ static void check_listeners(struct check *c)
 	free(seen);
 }
 
-struct frr_opts check_frr_opts(const struct cfg *cfg, uint64_t budget_us)
+struct frr_opts check_frr_opts(const struct cfg *cfg, uint64_t budget_us, struct nl_addr *addrs)
 {
 	struct frr_opts o = {.vtysh = cfg->vtysh,
 			     .pathspace = cfg->frr_pathspace,
-			     .deadline_us = loop_now_us() + budget_us};
+			     .deadline_us = loop_now_us() + budget_us,
+			     .addrs = addrs,
+			     .naddrs = addrs ? cfg->naddrs : 0};
 
 	for (size_t i = 0; i < cfg->naddrs; i++) {
 		o.want4 |= cfg->addrs[i].addr.family == AF_INET;
 		o.want6 |= cfg->addrs[i].addr.family == AF_INET6;
+		if (addrs)
+			addrs[i] = cfg->addrs[i].addr;
 	}
 	return o;
 }
@@ -278,7 +282,7 @@ struct frr_opts check_frr_opts(const struct cfg *cfg, uint64_t budget_us)
 static void check_frr(struct check *c)
 {
 	const struct cfg *cfg = c->cfg;
-	struct frr_opts o = check_frr_opts(cfg, CHECK_FRR_BUDGET_US);
+	struct frr_opts o = check_frr_opts(cfg, CHECK_FRR_BUDGET_US, NULL);
 	size_t present = 0, originated = 0, standby = 0;
 	struct frr_view v;
 	char buf[NL_ADDRSTRLEN];

@@ -341,7 +341,7 @@ static const char *const frr84 = "case \"$cmd\" in\n"
 
 static void test_view(void **state)
 {
-	struct frr_opts o = {script(frr84), "campus-a", true, true, now_us() + 5000000};
+	struct frr_opts o = {script(frr84), "campus-a", true, true, now_us() + 5000000, NULL, 0};
 	struct nl_addr a4 = addr("10.53.0.53"), a6 = addr("fd53::53"), other = addr("10.53.0.54");
 	struct frr_view v;
 	char args[2048] = "", path[128];
@@ -368,7 +368,9 @@ static void test_view(void **state)
 	assert_non_null(f);
 	assert_true(fread(args, 1, sizeof(args) - 1, f) > 0);
 	fclose(f);
-	assert_string_equal(args, "-N campus-a -c " FRR_OSPF_NBR "\n"
+	/* vtysh without "show daemons" (an unknown command here): ospfd and ospf6d assumed */
+	assert_string_equal(args, "-N campus-a -c " FRR_DAEMONS "\n"
+				  "-N campus-a -c " FRR_OSPF_NBR "\n"
 				  "-N campus-a -c " FRR_OSPF_EXT "\n"
 				  "-N campus-a -c " FRR_OSPF_ROUTER "\n"
 				  "-N campus-a -c " FRR_OSPF6_NBR "\n"
@@ -390,7 +392,7 @@ static void test_view(void **state)
 	memset(args, 0, sizeof(args));
 	assert_true(fread(args, 1, sizeof(args) - 1, f) > 0);
 	fclose(f);
-	assert_string_equal(args, "-c " FRR_OSPF_NBR "\n-c " FRR_OSPF_EXT "\n"
+	assert_string_equal(args, "-c " FRR_DAEMONS "\n-c " FRR_OSPF_NBR "\n-c " FRR_OSPF_EXT "\n"
 				  "-c " FRR_OSPF_ROUTER "\n");
 }
 
@@ -398,7 +400,7 @@ static void test_view(void **state)
 static void test_view_daemon_down(void **state)
 {
 	char body[2048];
-	struct frr_opts o = {NULL, NULL, true, true, now_us() + 5000000};
+	struct frr_opts o = {NULL, NULL, true, true, now_us() + 5000000, NULL, 0};
 	struct nl_addr a4 = addr("10.53.0.53");
 	struct frr_view v;
 
@@ -436,7 +438,7 @@ static void test_view_daemon_down(void **state)
 
 static void test_view_failures(void **state)
 {
-	struct frr_opts o = {"/nonexistent/vtysh", NULL, true, true, now_us() + 5000000};
+	struct frr_opts o = {"/nonexistent/vtysh", NULL, true, true, now_us() + 5000000, NULL, 0};
 	struct frr_view v;
 	char path[128];
 
@@ -513,7 +515,7 @@ static void test_view_deadline(void **state)
 	snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
 		uint64_t start = now_us();
-		struct frr_opts o = {script(bodies[i]), NULL, true, true, start + 1000000};
+		struct frr_opts o = {script(bodies[i]), NULL, true, true, start + 1000000, NULL, 0};
 		struct frr_view v;
 
 		assert_int_equal(frr_view_read(&o, &v), 0);

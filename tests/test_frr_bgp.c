@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of agent/frr_bgp.c: the walkers over answers captured from FRR 8.4.4 bgpd
- * (tests/data/frr/8.4-bgp-*, see the README there). Run from the top of the tree. */
+/* Unit tests of the BGP side of agent/frr.c and agent/frr_bgp.c: the walkers over answers
+ * captured from FRR 8.4.4 bgpd (tests/data/frr/8.4-bgp-*, see the README there), and
+ * frr_view_read() over a fake vtysh that answers with them. Run from the top of the tree. */
 #include "tests/frr_test.h"
 
 #define R4     "10.53.0.53/32"
@@ -201,6 +202,177 @@ static void test_bgp_malformed(void **state)
 	}
 }
 
+/* A fake vtysh answering "show daemons" and bgpd's commands with these files. */
+static const char *bgp_vtysh(const char *daemons, const char *sum4, const char *route4,
+			     const char *sum6, const char *route6)
+{
+	static char body[2048];
+
+	snprintf(body, sizeof(body),
+		 "case \"$cmd\" in\n"
+		 "'" FRR_DAEMONS "') cat \"$F/%s\";;\n"
+		 "'" FRR_BGP_SUMMARY4 "') cat \"$F/%s\";;\n"
+		 "'" CMD_R4 "') cat \"$F/%s\";;\n"
+		 "'" FRR_BGP_SUMMARY6 "') cat \"$F/%s\";;\n"
+		 "'" CMD_R6 "') cat \"$F/%s\";;\n"
+		 "*ospf*) echo '{}';;\n"
+		 "*) echo \"%% Unknown command: $cmd\"; exit 1;;\n"
+		 "esac",
+		 daemons, sum4, route4, sum6, route6);
+	return script(body);
+}
+
+static void test_view_bgp(void **state)
+{
+	struct nl_addr addrs[] = {addr(R4), addr(R6)};
+	struct frr_opts o = {NULL, "h", true, true, now_us() + 5000000, addrs, 2};
+	const struct frr_bgp_addr *b4, *b6;
+	struct frr_view v;
+	char args[2048];
+
+	(void)state;
+	/* healthy: bgpd alone runs; no OSPF command is run */
+	o.vtysh = bgp_vtysh("8.4-bgp-daemons.txt", "8.4-bgp-summary4.json", "8.4-bgp-route4.json",
+			    "8.4-bgp-summary6.json", "8.4-bgp-route6.json");
+	assert_int_equal(frr_view_read(&o, &v), 0);
+	assert_string_equal(v.error, "");
+	assert_int_equal(v.daemons, FRR_BGPD);
+	assert_false(v.asked4 || v.asked6);
+	assert_int_equal(v.full4, -1);
+	assert_true(v.bgp_asked4 && v.bgp_asked6);
+	assert_int_equal(v.established4, 1);
+	assert_int_equal(v.established6, 1);
+	assert_int_equal(v.peers4, 1);
+	assert_int_equal(v.heard4, 1);
+	assert_int_equal(v.heard6, 1);
+	assert_int_equal(v.nbgp, 2);
+	b4 = frr_view_bgp(&v, &addrs[0]);
+	b6 = frr_view_bgp(&v, &addrs[1]);
+	assert_non_null(b4);
+	assert_non_null(b6);
+	assert_true(b4->originated && b6->originated);
+	assert_int_equal(b4->aslen, 0);
+	assert_int_equal(b4->advertised, 1);
+	assert_int_equal(b6->advertised, 1);
+	assert_string_equal(b4->missing, "");
+	assert_true(frr_view_originates(&v, &addrs[0]));
+	frr_view_free(&v);
+	assert_null(v.bgp);
+	read_args(args, sizeof(args));
+	assert_string_equal(args,
+			    "-N h -c " FRR_DAEMONS "\n-N h -c " FRR_BGP_SUMMARY4 "\n-N h -c " CMD_R4
+			    "\n-N h -c " FRR_BGP_SUMMARY6 "\n-N h -c " CMD_R6 "\n");
+
+	/* standby: prepended, and the IPv4 route not advertised */
+	o.vtysh = bgp_vtysh("8.4-bgp-daemons.txt", "8.4-bgp-summary4.json",
+			    "8.4-bgp-route4-notadvertised.json", "8.4-bgp-summary6.json",
+			    "8.4-bgp-route6-standby.json");
+	assert_int_equal(frr_view_read(&o, &v), 0);
+	b4 = frr_view_bgp(&v, &addrs[0]);
+	b6 = frr_view_bgp(&v, &addrs[1]);
+	assert_true(b4->originated);
+	assert_int_equal(b4->advertised, 0);
+	assert_string_equal(b4->missing, "10.10.11.1");
+	assert_int_equal(v.heard4, 0);
+	assert_int_equal(v.heard6, 1);
+	assert_int_equal(b6->aslen, 3);
+	assert_int_equal(b6->advertised, 1);
+	frr_view_free(&v);
+
+	/* session down; the address withdrawn */
+	o.vtysh = bgp_vtysh("8.4-bgp-daemons.txt", "8.4-bgp-summary4-down.json",
+			    "8.4-bgp-route4-down.json", "8.4-bgp-summary6-shutdown.json",
+			    "8.4-bgp-route4-none.json");
+	assert_int_equal(frr_view_read(&o, &v), 0);
+	assert_string_equal(v.error, "");
+	assert_int_equal(v.established4, 0);
+	assert_int_equal(v.established6, 0);
+	assert_int_equal(v.peers6, 1);
+	b4 = frr_view_bgp(&v, &addrs[0]);
+	assert_true(b4->originated);
+	assert_string_equal(b4->missing, "");
+	assert_false(frr_view_bgp(&v, &addrs[1])->originated);
+	assert_false(frr_view_originates(&v, &addrs[1]));
+	frr_view_free(&v);
+	read_args(args, sizeof(args));
+
+	/* bgpd not running: nothing more is asked, and that is no error */
+	o.vtysh = bgp_vtysh("8.4-bgp-daemons-nobgpd.txt", "x", "x", "x", "x");
+	assert_int_equal(frr_view_read(&o, &v), 0);
+	assert_string_equal(v.error, "");
+	assert_int_equal(v.daemons, 0);
+	assert_false(v.asked4 || v.asked6 || v.bgp_asked4 || v.bgp_asked6);
+	assert_int_equal(v.established4, -1);
+	assert_int_equal(v.peers4, -1);
+	frr_view_free(&v);
+	read_args(args, sizeof(args));
+	assert_string_equal(args, "-N h -c " FRR_DAEMONS "\n");
+
+	/* an instance without neighbours: bgpd carries nothing, the addresses are not asked */
+	o.vtysh = bgp_vtysh("8.4-bgp-daemons.txt", "8.4-bgp-summary-noinstance.json", "x",
+			    "8.4-bgp-summary-noinstance.json", "x");
+	assert_int_equal(frr_view_read(&o, &v), 0);
+	assert_string_equal(v.error, "");
+	assert_false(v.bgp_asked4 || v.bgp_asked6);
+	assert_int_equal(v.peers4, 0);
+	assert_int_equal(v.established4, -1);
+	assert_int_equal(v.nbgp, 0);
+	frr_view_free(&v);
+}
+
+/* ospfd, ospf6d and bgpd all run: each is asked; a failure drops only that family's BGP. */
+static void test_view_bgp_ospf(void **state)
+{
+	struct nl_addr addrs[] = {addr(R4), addr(R6)};
+	struct frr_opts o = {NULL, NULL, true, true, now_us() + 5000000, addrs, 2};
+	struct frr_view v;
+	char body[2048], args[2048];
+
+	(void)state;
+	snprintf(body, sizeof(body),
+		 "case \"$cmd\" in\n"
+		 "'" FRR_DAEMONS "') echo ' zebra ospfd ospf6d bgpd';;\n"
+		 "'" FRR_OSPF_NBR "') cat \"$F/8.4-ospf-neighbor.json\";;\n"
+		 "'" FRR_OSPF6_NBR "') cat \"$F/8.4-ospf6-neighbor.json\";;\n"
+		 "'" FRR_OSPF6_EXT "') cat \"$F/8.4-ospf6-external.json\";;\n"
+		 "'" FRR_BGP_SUMMARY4 "') cat \"$F/8.4-bgp-summary4.json\";;\n"
+		 "'" CMD_R4 "') echo 'bgpd is not running' >&2; exit 1;;\n"
+		 "'" FRR_BGP_SUMMARY6 "') cat \"$F/8.4-bgp-summary6.json\";;\n"
+		 "'" CMD_R6 "') cat \"$F/8.4-bgp-route6.json\";;\n"
+		 "*) echo '{}';;\n"
+		 "esac");
+	o.vtysh = script(body);
+	assert_int_equal(frr_view_read(&o, &v), 0);
+	assert_string_equal(v.error, "'" CMD_R4 "': bgpd is not running");
+	assert_true(v.asked4 && v.asked6);
+	assert_int_equal(v.full4, 1);
+	assert_false(v.bgp_asked4);
+	assert_true(v.bgp_asked6);
+	assert_null(frr_view_bgp(&v, &addrs[0]));
+	assert_true(frr_view_bgp(&v, &addrs[1])->originated);
+	assert_int_equal(v.nbgp, 1);
+	assert_true(frr_view_originates(&v, &addrs[1]));
+	frr_view_free(&v);
+	read_args(args, sizeof(args));
+	assert_string_equal(args,
+			    "-c " FRR_DAEMONS "\n-c " FRR_OSPF_NBR "\n-c " FRR_OSPF_EXT
+			    "\n-c " FRR_OSPF_ROUTER "\n-c " FRR_OSPF6_NBR "\n-c " FRR_OSPF6_EXT
+			    "\n-c " FRR_OSPF6_INTRA "\n-c " FRR_BGP_SUMMARY4 "\n-c " CMD_R4
+			    "\n-c " FRR_BGP_SUMMARY6 "\n-c " CMD_R6 "\n");
+
+	/* only IPv6 wanted: nothing of IPv4 is asked */
+	o.want4 = false;
+	assert_int_equal(frr_view_read(&o, &v), 0);
+	assert_string_equal(v.error, "");
+	assert_false(v.asked4 || v.bgp_asked4);
+	assert_true(v.bgp_asked6);
+	frr_view_free(&v);
+	read_args(args, sizeof(args));
+	assert_string_equal(args,
+			    "-c " FRR_DAEMONS "\n-c " FRR_OSPF6_NBR "\n-c " FRR_OSPF6_EXT
+			    "\n-c " FRR_OSPF6_INTRA "\n-c " FRR_BGP_SUMMARY6 "\n-c " CMD_R6 "\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +380,8 @@ int main(void)
 	    cmocka_unit_test(test_bgp_summary),
 	    cmocka_unit_test(test_bgp_route),
 	    cmocka_unit_test(test_bgp_malformed),
+	    cmocka_unit_test_setup_teardown(test_view_bgp, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_view_bgp_ospf, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("frr_bgp", tests, NULL, NULL);
