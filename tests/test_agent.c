@@ -1134,8 +1134,9 @@ static void test_metrics_standby(void **state)
 	free(text);
 }
 
-/* --check-once with vtysh answering as FRR 8.4.4 bgpd did (tests/data/frr/8.4-bgp-*) in
- * each situation: daemons, IPv4 summary, IPv4 route, IPv6 summary, IPv6 route. */
+/* --check-once with vtysh answering as FRR 8.4.4 did (tests/data/frr/8.4-*) in each
+ * situation: daemons (a file, or the answer itself when it starts with a space), IPv4
+ * summary, IPv4 route, IPv6 summary, IPv6 route; ospfd and ospf6d as in test_frr.c. */
 static int check_bgp_once(struct env *e, const char *d, const char *s4, const char *r4,
 			  const char *s6, const char *r6, char **text)
 {
@@ -1151,13 +1152,20 @@ static int check_bgp_once(struct env *e, const char *d, const char *s4, const ch
 	fprintf(f,
 		"#!/bin/sh\nF=%s/tests/data/frr\n[ \"$1\" = -N ] && shift 2\n"
 		"case \"$2\" in\n"
-		"'show daemons') cat $F/%s;;\n"
+		"'show ip ospf neighbor json') cat $F/8.4-ospf-neighbor.json;;\n"
+		"'show ip ospf database external self-originate json') "
+		"cat $F/8.4-ospf-external.json;;\n"
+		"'show ipv6 ospf6 neighbor json') cat $F/8.4-ospf6-neighbor.json;;\n"
+		"'show ipv6 ospf6 database as-external self-originated json') "
+		"cat $F/8.4-ospf6-external.json;;\n"
+		"*ospf*) echo '{}';;\n"
+		"'show daemons') %s%s%s;;\n"
 		"'show bgp ipv4 unicast summary json') cat $F/%s;;\n"
 		"'show bgp ipv4 unicast " A4 " json') cat $F/%s;;\n"
 		"'show bgp ipv6 unicast summary json') cat $F/%s;;\n"
 		"'show bgp ipv6 unicast " A6 " json') cat $F/%s;;\n"
 		"*) exit 1;;\nesac\n",
-		cwd, d, s4, r4, s6, r6);
+		cwd, d[0] == ' ' ? "echo '" : "cat $F/", d, d[0] == ' ' ? "'" : "", s4, r4, s6, r6);
 	fclose(f);
 	assert_int_equal(chmod(path, 0755), 0);
 	out = open_memstream(text, &len);
@@ -1175,7 +1183,7 @@ static void expect_text(const char *text, const char *want)
 }
 
 /* A BGP host (etc/frr-bgp.conf): what bgpd originates, prepends and advertises is
- * judged; the OSPF text never appears. */
+ * judged; the OSPF text never appears. An OSPF host: the text of before. */
 static void test_check_bgp(void **state)
 {
 	struct env *e = *state;
@@ -1231,6 +1239,31 @@ static void test_check_bgp(void **state)
 			  "neither does bgpd; nothing announces the IPv6 addresses: ospf6d does "
 			  "not run and neither does bgpd |");
 	assert_int_equal(st, 1);
+	free(text);
+
+	/* an OSPF host: today's text, nothing of BGP; and a host running both */
+	st = check_bgp_once(e, " zebra ospfd ospf6d", S4, R4, S6, R6, &text);
+	expect_text(text, "anycast0; FRR originates 2/2, 1 OSPFv2, 1 OSPFv3 Full neighbours |");
+	assert_null(strstr(text, "BGP"));
+	assert_int_equal(st, 0);
+	free(text);
+	/* a vtysh without "show daemons": as before */
+	st = check_bgp_once(e, "8.4-ospf-external-noinstance.txt", S4, R4, S6, R6, &text);
+	expect_text(text, "anycast0; FRR originates 2/2, 1 OSPFv2, 1 OSPFv3 Full neighbours |");
+	assert_null(strstr(text, "BGP"));
+	assert_int_equal(st, 0);
+	free(text);
+	st = check_bgp_once(e, " zebra ospfd ospf6d bgpd", S4, R4, S6, R6, &text);
+	expect_text(text, "anycast0; FRR originates 2/2, 1 OSPFv2, 1 OSPFv3 Full neighbours; BGP "
+			  "originates 2/2, advertised to 2/2 Established neighbours |");
+	assert_int_equal(st, 0);
+	free(text);
+	/* there, an address bgpd does not originate but ospfd does is carried */
+	st = check_bgp_once(e, " zebra ospfd ospf6d bgpd", S4, "8.4-bgp-route4-none.json", S6, R6,
+			    &text);
+	expect_text(text, "anycast0; FRR originates 2/2, 1 OSPFv2, 1 OSPFv3 Full neighbours; BGP "
+			  "originates 1/1, advertised to 2/2 Established neighbours |");
+	assert_int_equal(st, 0);
 	free(text);
 
 	st = check_bgp_once(e, D, "8.4-bgp-summary-noinstance.json", R4,

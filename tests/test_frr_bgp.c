@@ -51,6 +51,8 @@ static void test_daemons(void **state)
 	assert_string_equal(err, FRR_DAEMONS ": '%' is not a daemon's name");
 	assert_int_equal(frr_daemons(" zebra {}", &mask, err, sizeof(err)), -EBADMSG);
 	assert_string_equal(err, FRR_DAEMONS ": '{}' is not a daemon's name");
+	assert_int_equal(frr_daemons(" zebra bgpd: up", &mask, err, sizeof(err)), -EBADMSG);
+	assert_string_equal(err, FRR_DAEMONS ": 'bgpd:' is not a daemon's name");
 }
 
 static void expect_summary(const char *file, int family, uint32_t as, int peers,
@@ -122,6 +124,16 @@ static void test_bgp_route(void **state)
 	expect_route("8.4-bgp-route4-none.json", CMD_R4, false, 0, NULL);
 	/* the router's view of the same prefix, learnt from the host: not its own */
 	expect_route("8.4-bgp-route4-received.json", CMD_R4, false, 1, NULL);
+
+	/* only the best path counts (here the second one, ours, is not the best) */
+	assert_int_equal(
+	    frr_bgp_route("{\"paths\":[{\"bestpath\":{\"overall\":true},"
+			  "\"aspath\":{\"length\":1}},{\"valid\":true,\"sourced\":true,"
+			  "\"aspath\":{\"length\":0}}]}",
+			  CMD_R4, &best, name_cb, &g, err, sizeof(err)),
+	    0);
+	assert_false(best.sourced);
+	assert_int_equal(best.aslen, 1);
 
 	text = slurp("8.4-bgp-route4-noinstance.json");
 	assert_int_equal(frr_bgp_route(text, CMD_R4, &best, name_cb, &g, err, sizeof(err)),
@@ -202,14 +214,17 @@ static void test_bgp_malformed(void **state)
 	}
 }
 
-/* A fake vtysh answering "show daemons" and bgpd's commands with these files. */
+/* A fake vtysh answering "show daemons" and bgpd's commands with these files, after
+ * running bgp_pre. */
+static const char *bgp_pre = "";
+
 static const char *bgp_vtysh(const char *daemons, const char *sum4, const char *route4,
 			     const char *sum6, const char *route6)
 {
 	static char body[2048];
 
 	snprintf(body, sizeof(body),
-		 "case \"$cmd\" in\n"
+		 "%scase \"$cmd\" in\n"
 		 "'" FRR_DAEMONS "') cat \"$F/%s\";;\n"
 		 "'" FRR_BGP_SUMMARY4 "') cat \"$F/%s\";;\n"
 		 "'" CMD_R4 "') cat \"$F/%s\";;\n"
@@ -218,7 +233,7 @@ static const char *bgp_vtysh(const char *daemons, const char *sum4, const char *
 		 "*ospf*) echo '{}';;\n"
 		 "*) echo \"%% Unknown command: $cmd\"; exit 1;;\n"
 		 "esac",
-		 daemons, sum4, route4, sum6, route6);
+		 bgp_pre, daemons, sum4, route4, sum6, route6);
 	return script(body);
 }
 
@@ -308,6 +323,31 @@ static void test_view_bgp(void **state)
 	read_args(args, sizeof(args));
 	assert_string_equal(args, "-N h -c " FRR_DAEMONS "\n");
 
+	/* a later address of a family failing drops the earlier ones of that family too */
+	{
+		struct nl_addr three[] = {addr(R4), addr("10.53.0.54/32"), addr(R6)};
+
+		bgp_pre = "case \"$cmd\" in *10.53.0.54*) echo 'bgpd is not running' >&2; exit 1;; "
+			  "esac\n";
+		o.addrs = three;
+		o.naddrs = 3;
+		o.vtysh =
+		    bgp_vtysh("8.4-bgp-daemons.txt", "8.4-bgp-summary4.json", "8.4-bgp-route4.json",
+			      "8.4-bgp-summary6.json", "8.4-bgp-route6.json");
+		bgp_pre = "";
+		assert_int_equal(frr_view_read(&o, &v), 0);
+		assert_string_equal(
+		    v.error, "'show bgp ipv4 unicast 10.53.0.54/32 json': bgpd is not running");
+		assert_false(v.bgp_asked4);
+		assert_true(v.bgp_asked6);
+		assert_int_equal(v.nbgp, 1);
+		assert_null(frr_view_bgp(&v, &three[0]));
+		assert_false(frr_view_originates(&v, &three[0]));
+		frr_view_free(&v);
+		o.addrs = addrs;
+		o.naddrs = 2;
+	}
+
 	/* an instance without neighbours: bgpd carries nothing, the addresses are not asked */
 	o.vtysh = bgp_vtysh("8.4-bgp-daemons.txt", "8.4-bgp-summary-noinstance.json", "x",
 			    "8.4-bgp-summary-noinstance.json", "x");
@@ -338,7 +378,8 @@ static void test_view_bgp_ospf(void **state)
 		 "'" FRR_BGP_SUMMARY4 "') cat \"$F/8.4-bgp-summary4.json\";;\n"
 		 "'" CMD_R4 "') echo 'bgpd is not running' >&2; exit 1;;\n"
 		 "'" FRR_BGP_SUMMARY6 "') cat \"$F/8.4-bgp-summary6.json\";;\n"
-		 "'" CMD_R6 "') cat \"$F/8.4-bgp-route6.json\";;\n"
+		 "'" CMD_R6 "') sed 's/\"fd10:10:0:11::1\":/\"fd10:10:0:11:0::1\":/' "
+		 "\"$F/8.4-bgp-route6.json\";;\n"
 		 "*) echo '{}';;\n"
 		 "esac");
 	o.vtysh = script(body);
@@ -350,6 +391,9 @@ static void test_view_bgp_ospf(void **state)
 	assert_true(v.bgp_asked6);
 	assert_null(frr_view_bgp(&v, &addrs[0]));
 	assert_true(frr_view_bgp(&v, &addrs[1])->originated);
+	/* "advertisedTo" spelling the neighbour otherwise: the same address all the same */
+	assert_int_equal(frr_view_bgp(&v, &addrs[1])->advertised, 1);
+	assert_string_equal(frr_view_bgp(&v, &addrs[1])->missing, "");
 	assert_int_equal(v.nbgp, 1);
 	assert_true(frr_view_originates(&v, &addrs[1]));
 	frr_view_free(&v);
