@@ -65,7 +65,8 @@ $(B)/%.o: %.c
 # Each module's tests link only that module; the agent's link everything but main(), or, for
 # test_agent, the daemon over tests/fake.c's kernel and resolver.
 MODTESTS := $(B)/tests/test_netlink $(B)/tests/test_netlink_ns $(B)/tests/test_health \
-	    $(B)/tests/test_loop $(B)/tests/test_frr $(B)/tests/test_agent $(B)/tests/test_log
+	    $(B)/tests/test_loop $(B)/tests/test_frr $(B)/tests/test_frr_bgp $(B)/tests/test_agent \
+	    $(B)/tests/test_log
 AGENTOBJS := $(filter-out $(B)/agent/main.o,$(patsubst %.c,$(B)/%.o,$(wildcard agent/*.c)))
 $(B)/tests/test_agent: tests/fake.c tests/fake.h $(AGENTOBJS) $(B)/health/fsm.o $(B)/health/damp.o \
 	$(B)/health/names.o $(B)/netlink/nl_msg.o
@@ -73,7 +74,7 @@ $(B)/tests/test_netlink $(B)/tests/test_netlink_ns: $(NLOBJS)
 $(B)/tests/test_health: $(HCOBJS)
 $(B)/tests/test_loop: $(B)/agent/loop.o
 $(B)/tests/test_log: $(B)/agent/log.o
-$(B)/tests/test_frr: $(B)/agent/frr.o $(B)/agent/frr_json.o $(B)/netlink/nl_msg.o
+$(B)/tests/test_frr $(B)/tests/test_frr_bgp: $(B)/agent/frr.o $(B)/agent/frr_json.o $(B)/agent/frr_bgp.o $(B)/netlink/nl_msg.o
 $(filter-out $(MODTESTS),$(TESTBINS)): $(LIBOBJS)
 $(B)/tests/%: tests/%.c
 	@mkdir -p $(@D)
@@ -197,7 +198,8 @@ build/fuzz/fuzz_netlink: tests/fuzz_netlink.c $(wildcard netlink/*.c)
 	$(Q)$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -o $@ tests/fuzz_netlink.c \
 		$(filter-out netlink/nl_msg.c,$(wildcard netlink/*.c)) $(LIBS)
 
-build/fuzz/fuzz_frr: tests/fuzz_frr.c agent/frr_json.c agent/frr.h netlink/nl_msg.c
+build/fuzz/fuzz_frr: tests/fuzz_frr.c agent/frr_json.c agent/frr_bgp.c agent/frr.h agent/frr-int.h \
+		netlink/nl_msg.c
 	@mkdir -p $(@D)
 	$(Q)$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -o $@ tests/fuzz_frr.c netlink/nl_msg.c $(LIBS)
 

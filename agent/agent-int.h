@@ -229,7 +229,8 @@ const char *agent_listen_missing(uint8_t seen);
 bool agent_listens_refresh(struct agent *a, const struct svc *s);
 /* check.c: what --check-once and --maintenance ask FRR: the configured families, by
  * now + budget_us. */
-struct frr_opts check_frr_opts(const struct cfg *cfg, uint64_t budget_us);
+/* addrs: room for cfg->naddrs, filled with them for bgpd; NULL asks bgpd about none. */
+struct frr_opts check_frr_opts(const struct cfg *cfg, uint64_t budget_us, struct nl_addr *addrs);
 /* svc_listens_cb: agent_listens_refresh(), and a reconcile while the service is up. */
 bool agent_svc_listens(struct svc *s, void *data);
 /* metrics.c: the Prometheus text file (cfg->metrics_file) */

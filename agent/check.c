@@ -261,39 +261,152 @@ static void check_listeners(struct check *c)
 	free(seen);
 }
 
-struct frr_opts check_frr_opts(const struct cfg *cfg, uint64_t budget_us)
+struct frr_opts check_frr_opts(const struct cfg *cfg, uint64_t budget_us, struct nl_addr *addrs)
 {
 	struct frr_opts o = {.vtysh = cfg->vtysh,
 			     .pathspace = cfg->frr_pathspace,
-			     .deadline_us = loop_now_us() + budget_us};
+			     .deadline_us = loop_now_us() + budget_us,
+			     .addrs = addrs,
+			     .naddrs = addrs ? cfg->naddrs : 0};
 
 	for (size_t i = 0; i < cfg->naddrs; i++) {
 		o.want4 |= cfg->addrs[i].addr.family == AF_INET;
 		o.want6 |= cfg->addrs[i].addr.family == AF_INET6;
+		if (addrs)
+			addrs[i] = cfg->addrs[i].addr;
 	}
 	return o;
+}
+
+/* A family wanted that neither OSPF nor BGP can carry, though nothing failed: say so. */
+static void check_carriers(struct check *c, const struct frr_view *v, const struct frr_opts *o)
+{
+	for (int family = AF_INET; family; family = family == AF_INET ? AF_INET6 : 0) {
+		bool v4 = family == AF_INET;
+		int peers = v4 ? v->peers4 : v->peers6;
+
+		if (!(v4 ? o->want4 : o->want6) || v->daemons & (v4 ? FRR_OSPFD : FRR_OSPF6D) ||
+		    (v->daemons & FRR_BGPD && peers != 0))
+			continue;
+		TEXT(c, "; nothing announces the IPv%c addresses: %s does not run and %s",
+		     v4 ? '4' : '6', v4 ? "ospfd" : "ospf6d",
+		     v->daemons & FRR_BGPD ? (v4 ? "bgpd has no IPv4 unicast neighbour"
+						 : "bgpd has no IPv6 unicast neighbour")
+					   : "neither does bgpd");
+		check_raise(c, CHECK_WARNING);
+	}
+}
+
+/* bgpd's view: each address present (or standby) originated, the standby prepended and
+ * only it, each advertised to every Established neighbour of its family. */
+static void check_bgp(struct check *c, const struct frr_view *v)
+{
+	const struct cfg *cfg = c->cfg;
+	size_t present = 0, originated = 0, standby = 0, flat = 0;
+	char buf[NL_ADDRSTRLEN];
+	int est = 0, heard = 0, others = 0;
+
+	if (!v->bgp_asked4 && !v->bgp_asked6)
+		return;
+	for (size_t i = 0; i < cfg->naddrs; i++) {
+		const struct nl_addr *a = &cfg->addrs[i].addr;
+		const struct frr_bgp_addr *b = frr_view_bgp(v, a);
+		bool v4 = a->family == AF_INET, on = c->addrs[i].present;
+
+		if (!b || !(on || c->addrs[i].standby))
+			continue;
+		/* OSPF carries it (a host running both) */
+		if (!b->originated && c->addrs[i].originated && (v4 ? v->asked4 : v->asked6))
+			continue;
+		present++;
+		nl_addr_str(a, buf, sizeof(buf));
+		if (!b->originated) {
+			TEXT(c, "; %s %s %s but not originated by bgpd: check '%s'", buf,
+			     on ? "on" : "announced through",
+			     on ? cfg->interface : cfg->standby_interface,
+			     on ? (v4 ? "redistribute connected route-map ANYCAST4"
+				      : "redistribute connected route-map ANYCAST6")
+			     : cfg->standby_address ? "redistribute connected' on the standby "
+						      "interface, and its route-map"
+			     : v4		    ? "redistribute kernel route-map STANDBY4"
+						    : "redistribute kernel route-map STANDBY6");
+			check_raise(c, CHECK_WARNING);
+			continue;
+		}
+		originated++;
+		if (!on) {
+			standby++;
+			flat += !b->aslen;
+		}
+		if (!on && !b->aslen)
+			TEXT(c, "; %s standby announced without prepend: check route-map %s", buf,
+			     v4 ? "STANDBY4" : "STANDBY6");
+		else if (on && b->aslen)
+			TEXT(c,
+			     "; %s on %s announced with the standby's prepend (AS path of %u): "
+			     "check route-map %s",
+			     buf, cfg->interface, b->aslen, v4 ? "ANYCAST4" : "ANYCAST6");
+		if (b->missing[0])
+			TEXT(c,
+			     "; %s originated but not advertised to %s: check its route-map out / "
+			     "prefix-list",
+			     buf, b->missing);
+		if ((!on && !b->aslen) || (on && b->aslen) || b->missing[0])
+			check_raise(c, CHECK_WARNING);
+	}
+	if (v->established4 == 0 || v->established6 == 0)
+		check_raise(c, CHECK_WARNING);
+	if (v->established4 == 0)
+		TEXT(c, "; no Established BGP IPv4 neighbour: nobody hears us");
+	if (v->established6 == 0)
+		TEXT(c, "; no Established BGP IPv6 neighbour: nobody hears us");
+	if (v->bgp_asked4) {
+		est += v->established4;
+		heard += v->heard4;
+		others += v->peers4 - v->established4;
+	}
+	if (v->bgp_asked6) {
+		est += v->established6;
+		heard += v->heard6;
+		others += v->peers6 - v->established6;
+	}
+	TEXT(c, "; BGP originates %zu/%zu", originated, present);
+	if (standby && flat)
+		TEXT(c, " (%zu from the standby interface %s, %zu not prepended)", standby,
+		     cfg->standby_interface, flat);
+	else if (standby)
+		TEXT(c, " (%zu from the standby interface %s, prepended)", standby,
+		     cfg->standby_interface);
+	if (est)
+		TEXT(c, ", advertised to %d/%d Established neighbour%s", heard, est,
+		     est > 1 ? "s" : "");
+	else
+		TEXT(c, ", no neighbour Established");
+	if (others)
+		TEXT(c, " (%d %sconfigured)", others, est ? "more " : "");
 }
 
 /* Do the routers hear about what is on the interface? */
 static void check_frr(struct check *c)
 {
 	const struct cfg *cfg = c->cfg;
-	struct frr_opts o = check_frr_opts(cfg, CHECK_FRR_BUDGET_US);
+	struct nl_addr *addrs = calloc(cfg->naddrs + 1, sizeof(*addrs));
+	struct frr_opts o = check_frr_opts(cfg, CHECK_FRR_BUDGET_US, addrs);
 	size_t present = 0, originated = 0, standby = 0;
 	struct frr_view v;
 	char buf[NL_ADDRSTRLEN];
 	int ret;
 
-	ret = frr_view_read(&o, &v);
+	ret = addrs ? frr_view_read(&o, &v) : -ENOMEM;
 	if (ret == -ENOENT) {
 		TEXT(c, "; FRR not checked: vtysh not found (%s)", cfg->vtysh);
 		check_raise(c, CHECK_WARNING);
-		return;
+		goto out;
 	}
 	if (ret < 0) {
 		TEXT(c, "; FRR not checked: %s", strerror(-ret));
 		check_raise(c, CHECK_WARNING);
-		return;
+		goto out;
 	}
 	for (size_t k = 0; k < v.noriginated; k++) {
 		ssize_t i = cfg_addr_find(cfg, &v.originated[k]);
@@ -305,9 +418,13 @@ static void check_frr(struct check *c)
 		const struct nl_addr *a = &cfg->addrs[i].addr;
 		const char *ifname = c->addrs[i].present ? cfg->interface : cfg->standby_interface;
 		const char *how = c->addrs[i].present ? "on" : "announced through";
+		const struct frr_bgp_addr *b = frr_view_bgp(&v, a);
 
 		if (!(c->addrs[i].present || c->addrs[i].standby) ||
 		    !(a->family == AF_INET ? v.asked4 : v.asked6))
+			continue;
+		/* bgpd carries it, ospfd does not (a host running both) */
+		if (b && b->originated && !c->addrs[i].originated)
 			continue;
 		present++;
 		if (c->addrs[i].originated) {
@@ -348,7 +465,11 @@ static void check_frr(struct check *c)
 		if (v.full4 > 0 || v.full6 > 0)
 			TEXT(c, " Full neighbour%s", v.full4 + v.full6 > 1 ? "s" : "");
 	}
+	check_bgp(c, &v);
+	check_carriers(c, &v, &o);
 	frr_view_free(&v);
+out:
+	free(addrs);
 }
 
 static void check_services(struct check *c)

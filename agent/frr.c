@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* FRR's view of our addresses: does ospfd/ospf6d originate them, and to whom. vtysh runs
- * in its own process group, under the caller's deadline. */
+/* FRR's view of our addresses: which routing daemons run, does ospfd/ospf6d or bgpd
+ * originate them, and to whom. vtysh runs in its own process group, under the caller's
+ * deadline. */
 #include "agent/frr.h"
 
 #include <errno.h>
@@ -302,12 +303,27 @@ static const struct frr_cmd {
     {AF_INET6, FRR_OSPF6_INTRA, frr_ospf6_intra_prefixes, NULL},
 };
 
-/* One command: 0, or -errno with v->error set if it was empty. */
-static int frr_ask(const struct frr_opts *o, const struct frr_cmd *c, struct frr_collect *col)
+/* Keeps the first problem: ret from running cmd (why) or from its walker (err). */
+static void frr_note(struct frr_view *v, const char *cmd, int ret, const char *why, const char *err)
 {
-	struct frr_view *v = col->v;
-	char *argv[6], *text = NULL, why[160], err[sizeof(v->error)] = "";
-	int n = 0, full = 0, ret;
+	if (v->error[0])
+		return;
+	if (ret == -EBADMSG)
+		snprintf(v->error, sizeof(v->error), "%s", err);
+	else
+		snprintf(v->error, sizeof(v->error), "'%s': %s", cmd,
+			 ret == -EIO	     ? why
+			 : ret == -ETIMEDOUT ? "timed out"
+			 : ret == -EFBIG     ? "answer too long"
+					     : strerror(-ret));
+}
+
+/* vtysh [-N pathspace] -c cmd: 0 with its output in *text, or -errno (why says how). */
+static int frr_vtysh(const struct frr_opts *o, const char *cmd, char **text, char *why,
+		     size_t whylen)
+{
+	char *argv[6];
+	int n = 0;
 
 	argv[n++] = (char *)o->vtysh;
 	if (o->pathspace && o->pathspace[0]) {
@@ -315,9 +331,19 @@ static int frr_ask(const struct frr_opts *o, const struct frr_cmd *c, struct frr
 		argv[n++] = (char *)o->pathspace;
 	}
 	argv[n++] = "-c";
-	argv[n++] = (char *)c->cmd;
+	argv[n++] = (char *)cmd;
 	argv[n] = NULL;
-	ret = frr_run(argv, o->deadline_us, FRR_MAX_OUTPUT, &text, why, sizeof(why));
+	return frr_run(argv, o->deadline_us, FRR_MAX_OUTPUT, text, why, whylen);
+}
+
+/* One command: 0, or -errno with v->error set if it was empty. */
+static int frr_ask(const struct frr_opts *o, const struct frr_cmd *c, struct frr_collect *col)
+{
+	struct frr_view *v = col->v;
+	char *text = NULL, why[160], err[sizeof(v->error)] = "";
+	int full = 0, ret;
+
+	ret = frr_vtysh(o, c->cmd, &text, why, sizeof(why));
 	if (ret == 0 && c->prefixes)
 		ret = c->prefixes(text, frr_collect, col, err, sizeof(err));
 	else if (ret == 0)
@@ -327,17 +353,146 @@ static int frr_ask(const struct frr_opts *o, const struct frr_cmd *c, struct frr
 		ret = -ENOMEM;
 	if (ret == 0 && c->neighbours)
 		*(c->family == AF_INET ? &v->full4 : &v->full6) = full;
-	if (ret == 0 || v->error[0])
-		return ret;
-	if (ret == -EBADMSG)
-		snprintf(v->error, sizeof(v->error), "%s", err);
-	else
-		snprintf(v->error, sizeof(v->error), "'%s': %s", c->cmd,
-			 ret == -EIO	     ? why
-			 : ret == -ETIMEDOUT ? "timed out"
-			 : ret == -EFBIG     ? "answer too long"
-					     : strerror(-ret));
+	if (ret < 0)
+		frr_note(v, c->cmd, ret, why, err);
 	return ret;
+}
+
+/* Which daemons run. Not known (vtysh failed, or an answer not understood): ospfd and
+ * ospf6d, as before bgpd was asked; their own commands then say what is wrong. */
+static void frr_ask_daemons(const struct frr_opts *o, struct frr_view *v)
+{
+	char *text = NULL, why[160], err[16];
+	unsigned mask;
+
+	v->daemons = FRR_OSPFD | FRR_OSPF6D;
+	if (frr_vtysh(o, FRR_DAEMONS, &text, why, sizeof(why)) == 0 &&
+	    frr_daemons(text, &mask, err, sizeof(err)) == 0)
+		v->daemons = mask;
+	free(text);
+}
+
+/* bgpd's neighbours in state Established, and which of them an address goes to. */
+struct frr_peers {
+	char (*name)[64];
+	bool *seen, *all; /* all: every originated address so far goes to that neighbour */
+	size_t n, cap;
+	bool nomem;
+};
+
+static void frr_peer_add(const char *name, void *data)
+{
+	struct frr_peers *p = data;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 4;
+		char(*n)[64] = reallocarray(p->name, cap, sizeof(*n));
+		bool *s = n ? reallocarray(p->seen, cap, sizeof(*s)) : NULL;
+		bool *all = s ? reallocarray(p->all, cap, sizeof(*all)) : NULL;
+
+		if (n)
+			p->name = n;
+		if (s)
+			p->seen = s;
+		if (!all) {
+			p->nomem = true;
+			return;
+		}
+		p->all = all;
+		p->cap = cap;
+	}
+	snprintf(p->name[p->n], sizeof(p->name[p->n]), "%s", name);
+	p->all[p->n] = true;
+	p->seen[p->n++] = false;
+}
+
+/* The summary and advertisedTo name a neighbour alike; compared as addresses all the same. */
+static void frr_peer_seen(const char *name, void *data)
+{
+	struct frr_peers *p = data;
+	struct nl_addr a, b;
+	bool addr = nl_addr_parse(name, &a) == 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->name[i], name) ||
+		    (addr && nl_addr_parse(p->name[i], &b) == 0 && nl_addr_equal(&a, &b)))
+			p->seen[i] = true;
+}
+
+/* One address of a family bgpd has neighbours for: v->bgp[v->nbgp++]. */
+static int frr_ask_bgp_addr(const struct frr_opts *o, struct frr_view *v, const struct nl_addr *a,
+			    struct frr_peers *est)
+{
+	struct frr_bgp_addr *b = &v->bgp[v->nbgp];
+	char cmd[96], buf[NL_ADDRSTRLEN], *text = NULL, why[160], err[sizeof(v->error)] = "";
+	struct frr_bgp_path best;
+	int ret;
+
+	snprintf(cmd, sizeof(cmd), a->family == AF_INET ? FRR_BGP_ROUTE4 : FRR_BGP_ROUTE6,
+		 nl_addr_str(a, buf, sizeof(buf)));
+	for (size_t i = 0; i < est->n; i++)
+		est->seen[i] = false;
+	ret = frr_vtysh(o, cmd, &text, why, sizeof(why));
+	if (ret == 0)
+		ret = frr_bgp_route(text, cmd, &best, frr_peer_seen, est, err, sizeof(err));
+	free(text);
+	if (ret < 0) {
+		frr_note(v, cmd, ret, why, err);
+		return ret;
+	}
+	memset(b, 0, sizeof(*b));
+	b->addr = *a;
+	b->originated = best.sourced;
+	b->aslen = best.aslen;
+	for (size_t i = 0; i < est->n && b->originated; i++) {
+		est->all[i] &= est->seen[i];
+		b->advertised += est->seen[i];
+		if (!est->seen[i] && !b->missing[0])
+			snprintf(b->missing, sizeof(b->missing), "%s", est->name[i]);
+	}
+	v->nbgp++;
+	return 0;
+}
+
+/* bgpd about one family: its neighbours, then each of o's addresses of that family. */
+static int frr_ask_bgp(const struct frr_opts *o, struct frr_view *v, int family)
+{
+	const char *cmd = family == AF_INET ? FRR_BGP_SUMMARY4 : FRR_BGP_SUMMARY6;
+	char *text = NULL, why[160], err[sizeof(v->error)] = "";
+	struct frr_peers est = {0};
+	size_t start = v->nbgp;
+	uint32_t as = 0;
+	int peers = 0, heard = 0, ret;
+
+	ret = frr_vtysh(o, cmd, &text, why, sizeof(why));
+	if (ret == 0)
+		ret = frr_bgp_summary(text, family, &as, &peers, frr_peer_add, &est, err,
+				      sizeof(err));
+	free(text);
+	if (ret == 0 && est.nomem)
+		ret = -ENOMEM;
+	if (ret < 0)
+		frr_note(v, cmd, ret, why, err);
+	/* no instance, or no neighbour of this family: bgpd does not carry it */
+	for (size_t i = 0; ret == 0 && as && i < o->naddrs; i++)
+		if (o->addrs[i].family == family)
+			ret = frr_ask_bgp_addr(o, v, &o->addrs[i], &est);
+	for (size_t i = 0; ret == 0 && as && i < est.n; i++)
+		heard += est.all[i];
+	free(est.name);
+	free(est.seen);
+	free(est.all);
+	if (ret < 0) {
+		v->nbgp = start; /* that family's view is incomplete */
+		return ret;
+	}
+	*(family == AF_INET ? &v->peers4 : &v->peers6) = peers;
+	if (!as)
+		return 0;
+	*(family == AF_INET ? &v->bgp_asked4 : &v->bgp_asked6) = true;
+	*(family == AF_INET ? &v->established4 : &v->established6) = (int)est.n;
+	*(family == AF_INET ? &v->heard4 : &v->heard6) = heard;
+	return 0;
 }
 
 int frr_view_read(const struct frr_opts *o, struct frr_view *v)
@@ -346,13 +501,16 @@ int frr_view_read(const struct frr_opts *o, struct frr_view *v)
 
 	memset(v, 0, sizeof(*v));
 	v->full4 = v->full6 = -1;
+	v->established4 = v->established6 = v->peers4 = v->peers6 = v->heard4 = v->heard6 = -1;
 	if (!o->vtysh || access(o->vtysh, X_OK) < 0)
 		return -ENOENT;
+	frr_ask_daemons(o, v);
 	for (int family = AF_INET; family; family = family == AF_INET ? AF_INET6 : 0) {
 		size_t start = v->noriginated;
 		int ret = 0;
 
-		if (!(family == AF_INET ? o->want4 : o->want6))
+		if (!(family == AF_INET ? o->want4 : o->want6) ||
+		    !(v->daemons & (family == AF_INET ? FRR_OSPFD : FRR_OSPF6D)))
 			continue;
 		for (size_t i = 0; i < sizeof(frr_cmds) / sizeof(frr_cmds[0]) && !ret; i++)
 			if (frr_cmds[i].family == family)
@@ -373,6 +531,15 @@ int frr_view_read(const struct frr_opts *o, struct frr_view *v)
 				v->originated[j++] = v->originated[i];
 		v->noriginated = j;
 	}
+	if (!(v->daemons & FRR_BGPD) || !o->naddrs)
+		return 0;
+	v->bgp = calloc(o->naddrs, sizeof(*v->bgp));
+	if (!v->bgp)
+		return -ENOMEM;
+	for (int family = AF_INET; family; family = family == AF_INET ? AF_INET6 : 0)
+		if ((family == AF_INET ? o->want4 : o->want6) &&
+		    frr_ask_bgp(o, v, family) == -ENOMEM)
+			return -ENOMEM;
 	return 0;
 }
 
@@ -381,12 +548,26 @@ void frr_view_free(struct frr_view *v)
 	free(v->originated);
 	v->originated = NULL;
 	v->noriginated = 0;
+	free(v->bgp);
+	v->bgp = NULL;
+	v->nbgp = 0;
+}
+
+const struct frr_bgp_addr *frr_view_bgp(const struct frr_view *v, const struct nl_addr *a)
+{
+	for (size_t i = 0; i < v->nbgp; i++)
+		if (!frr_addr_cmp(&v->bgp[i].addr, a))
+			return &v->bgp[i];
+	return NULL;
 }
 
 bool frr_view_originates(const struct frr_view *v, const struct nl_addr *a)
 {
 	struct nl_addr key = {.family = a->family, .prefixlen = a->prefixlen, .u = a->u};
 
-	return v->noriginated &&
-	       bsearch(&key, v->originated, v->noriginated, sizeof(*v->originated), frr_addr_cmp);
+	const struct frr_bgp_addr *b = frr_view_bgp(v, &key);
+
+	return (v->noriginated && bsearch(&key, v->originated, v->noriginated,
+					  sizeof(*v->originated), frr_addr_cmp)) ||
+	       (b && b->originated);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The walkers over FRR's JSON answers: pure, every type checked, errors as one line. */
-#include "agent/frr.h"
+#include "agent/frr-int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,21 +12,8 @@
 #include <string.h>
 
 #define FRR_MAX_AGE 3600 /* OSPF MaxAge, seconds: such an LSA is being flushed */
-#define FRR_PATHLEN 160
 
-/* One walk over one command's answer. */
-struct frr_walk {
-	const char *cmd;
-	frr_prefix_cb cb;
-	void *data;
-	int full;
-	char *err;
-	size_t errlen;
-};
-
-static int frr_fail(struct frr_walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int frr_fail(struct frr_walk *w, const char *fmt, ...)
+int frr_fail(struct frr_walk *w, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -42,8 +29,7 @@ static int frr_fail(struct frr_walk *w, const char *fmt, ...)
 	return -EBADMSG;
 }
 
-/* The first n bytes of s as one line of printable ASCII, cut with "..." to fit buf. */
-static const char *frr_clean(char *buf, size_t size, const char *s, size_t n)
+const char *frr_clean(char *buf, size_t size, const char *s, size_t n)
 {
 	size_t i;
 
@@ -57,14 +43,13 @@ static const char *frr_clean(char *buf, size_t size, const char *s, size_t n)
 	return buf;
 }
 
-/* Paths into the answer for messages, like 'neighbors'.'10.99.0.2'[0]; a deep one is cut. */
 static void frr_path_cut(char *p, size_t size, int n)
 {
 	if (n < 0 || (size_t)n >= size)
 		memcpy(p + size - 4, "...", 4);
 }
 
-static void frr_path_key(char *p, size_t size, const char *parent, const char *key)
+void frr_path_key(char *p, size_t size, const char *parent, const char *key)
 {
 	char k[48];
 
@@ -73,7 +58,7 @@ static void frr_path_key(char *p, size_t size, const char *parent, const char *k
 			      frr_clean(k, sizeof(k), key, strlen(key))));
 }
 
-static void frr_path_idx(char *p, size_t size, const char *parent, size_t i)
+void frr_path_idx(char *p, size_t size, const char *parent, size_t i)
 {
 	frr_path_cut(p, size, snprintf(p, size, "%s[%zu]", parent, i));
 }
@@ -99,7 +84,7 @@ static const char *frr_type_name(enum json_type t)
 	return "unknown";
 }
 
-static int frr_want(struct frr_walk *w, struct json_object *o, const char *path, enum json_type t)
+int frr_want(struct frr_walk *w, struct json_object *o, const char *path, enum json_type t)
 {
 	if (json_object_get_type(o) == t)
 		return 0;
@@ -107,9 +92,8 @@ static int frr_want(struct frr_walk *w, struct json_object *o, const char *path,
 			frr_type_name(t));
 }
 
-/* o's member key, of type t. Missing: -EBADMSG when needed, else 0 with *out NULL. */
-static int frr_get(struct frr_walk *w, struct json_object *o, const char *path, const char *key,
-		   enum json_type t, bool need, struct json_object **out)
+int frr_get(struct frr_walk *w, struct json_object *o, const char *path, const char *key,
+	    enum json_type t, bool need, struct json_object **out)
 {
 	char p[FRR_PATHLEN];
 
@@ -121,9 +105,8 @@ static int frr_get(struct frr_walk *w, struct json_object *o, const char *path, 
 	return frr_want(w, *out, p, t);
 }
 
-/* Parses the whole answer, which must be one object. Empty output (ospf6d without an
- * instance) gives 0 and *root NULL: nothing to report. */
-static int frr_parse(struct frr_walk *w, const char *text, struct json_object **root)
+/* Empty output: ospf6d without an instance. */
+int frr_parse(struct frr_walk *w, const char *text, struct json_object **root)
 {
 	size_t len = strlen(text), skip = strspn(text, " \t\r\n"), end;
 	enum json_tokener_error jerr;

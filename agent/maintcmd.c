@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,13 +104,15 @@ static bool maint_done(struct maint_wait *w, const char *state_dir)
 /* With frr_check: FRR's view agrees (on: originates none of the addresses; off: all). */
 static bool maint_frr_done(struct maint_wait *w)
 {
-	struct frr_opts o = check_frr_opts(w->cfg, MAINT_FRR_BUDGET_US);
+	struct nl_addr *addrs = calloc(w->cfg->naddrs + 1, sizeof(*addrs));
+	struct frr_opts o = check_frr_opts(w->cfg, MAINT_FRR_BUDGET_US, addrs);
 	char buf[NL_ADDRSTRLEN];
-	struct frr_view v;
+	struct frr_view v = {0};
 	bool done = true;
 	int ret;
 
-	ret = frr_view_read(&o, &v);
+	ret = addrs ? frr_view_read(&o, &v) : -ENOMEM;
+	free(addrs);
 	if (ret < 0 || v.error[0]) {
 		snprintf(w->why, sizeof(w->why), "cannot ask FRR: %.200s",
 			 ret < 0 ? strerror(-ret) : v.error);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer: arbitrary bytes as a vtysh answer through every FRR JSON walker. Each must
+/* libFuzzer: arbitrary bytes as a vtysh answer through every FRR walker (OSPF, BGP, the
+ * list of daemons). Each must
  * return 0 or -EBADMSG with one line of message, never crash or leak, and report only
  * sound prefixes (a known family, a length that fits, no bits past it). Includes the file
  * under test, as wireguard-tools fuzzers do. */
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "../agent/frr_json.c"
+#include "../agent/frr_bgp.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,6 +24,13 @@ static void check_prefix(const struct nl_addr *a, void *data)
 		abort();
 	frr_mask(&b);
 	if (!nl_addr_equal(a, &b))
+		abort();
+}
+
+static void check_name(const char *name, void *data)
+{
+	(void)data;
+	if (!name)
 		abort();
 }
 
@@ -68,6 +77,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ret = nw[i](text, &full, err, lens[l]);
 			check_ret(ret, err, lens[l]);
 			if (ret == 0 && full < 0)
+				abort();
+		}
+		for (int family = AF_INET; family; family = family == AF_INET ? AF_INET6 : 0) {
+			uint32_t as = 1;
+			int peers = -1, ret;
+
+			err[0] = '\0';
+			ret = frr_bgp_summary(text, family, &as, &peers, check_name, NULL, err,
+					      lens[l]);
+			check_ret(ret, err, lens[l]);
+			if (peers < 0 || (ret < 0 && (as || peers)) || (peers && !as))
+				abort();
+		}
+		{
+			struct frr_bgp_path best;
+			unsigned mask;
+			int ret;
+
+			err[0] = '\0';
+			ret = frr_bgp_route(text, FRR_BGP_ROUTE4, &best, check_name, NULL, err,
+					    lens[l]);
+			check_ret(ret, err, lens[l]);
+			if (ret < 0 && (best.sourced || best.aslen))
+				abort();
+			err[0] = '\0';
+			ret = frr_daemons(text, &mask, err, lens[l]);
+			check_ret(ret, err, lens[l]);
+			if (mask & ~(unsigned)(FRR_OSPFD | FRR_OSPF6D | FRR_BGPD))
 				abort();
 		}
 	}

@@ -43,10 +43,11 @@ static const char *conf_text(struct env *e, const char *addrs, const char *extra
 
 	snprintf(text, sizeof(text),
 		 "[agent]\ninterface = anycast0\nmaintenance_file = %s/maint\ndrain_ms = 40\n"
-		 "frr_check = no\nlog_level = error\n%s\n"
+		 "%slog_level = error\n%s\n"
 		 "[service r]\naddresses = %s\nquery = probe.test.\ninterval_ms = 10\n"
 		 "timeout_ms = 10\nrise = 2\nfall = 2\nretry_ms = 0\ndamping_half_life_ms = 0\n",
-		 e->dir, extra ? extra : "", addrs);
+		 e->dir, extra && strstr(extra, "frr_check") ? "" : "frr_check = no\n",
+		 extra ? extra : "", addrs);
 	return text;
 }
 
@@ -1133,6 +1134,167 @@ static void test_metrics_standby(void **state)
 	free(text);
 }
 
+/* --check-once with vtysh answering as FRR 8.4.4 did (tests/data/frr/8.4-*) in each
+ * situation: daemons (a file, or the answer itself when it starts with a space), IPv4
+ * summary, IPv4 route, IPv6 summary, IPv6 route; ospfd and ospf6d as in test_frr.c. */
+static int check_bgp_once(struct env *e, const char *d, const char *s4, const char *r4,
+			  const char *s6, const char *r6, char **text)
+{
+	char path[128], cwd[256];
+	size_t len = 0;
+	FILE *f, *out;
+	int st;
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(path, sizeof(path), "%s/vtysh", e->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"#!/bin/sh\nF=%s/tests/data/frr\n[ \"$1\" = -N ] && shift 2\n"
+		"case \"$2\" in\n"
+		"'show ip ospf neighbor json') cat $F/8.4-ospf-neighbor.json;;\n"
+		"'show ip ospf database external self-originate json') "
+		"cat $F/8.4-ospf-external.json;;\n"
+		"'show ipv6 ospf6 neighbor json') cat $F/8.4-ospf6-neighbor.json;;\n"
+		"'show ipv6 ospf6 database as-external self-originated json') "
+		"cat $F/8.4-ospf6-external.json;;\n"
+		"*ospf*) echo '{}';;\n"
+		"'show daemons') %s%s%s;;\n"
+		"'show bgp ipv4 unicast summary json') cat $F/%s;;\n"
+		"'show bgp ipv4 unicast " A4 " json') cat $F/%s;;\n"
+		"'show bgp ipv6 unicast summary json') cat $F/%s;;\n"
+		"'show bgp ipv6 unicast " A6 " json') cat $F/%s;;\n"
+		"*) exit 1;;\nesac\n",
+		cwd, d[0] == ' ' ? "echo '" : "cat $F/", d, d[0] == ' ' ? "'" : "", s4, r4, s6, r6);
+	fclose(f);
+	assert_int_equal(chmod(path, 0755), 0);
+	out = open_memstream(text, &len);
+	assert_non_null(out);
+	st = oneshot_check(e->a->cfg, e->dir, out);
+	fclose(out);
+	print_message("  %s", *text);
+	return st;
+}
+
+static void expect_text(const char *text, const char *want)
+{
+	if (!strstr(text, want))
+		fail_msg("check-once said: %s\nexpected: %s", text, want);
+}
+
+/* A BGP host (etc/frr-bgp.conf): what bgpd originates, prepends and advertises is
+ * judged; the OSPF text never appears. An OSPF host: the text of before. */
+static void test_check_bgp(void **state)
+{
+	struct env *e = *state;
+	char extra[256], *text = NULL;
+	int st;
+
+	snprintf(extra, sizeof(extra),
+		 "standby_interface = anycast9\nfrr_check = yes\nvtysh = %s/vtysh", e->dir);
+	write_conf(e, A4 ", " A6, extra);
+	start_up(e);
+#define D  "8.4-bgp-daemons.txt"
+#define S4 "8.4-bgp-summary4.json"
+#define S6 "8.4-bgp-summary6.json"
+#define R4 "8.4-bgp-route4.json"
+#define R6 "8.4-bgp-route6.json"
+	st = check_bgp_once(e, D, S4, R4, S6, R6, &text);
+	expect_text(text, "; BGP originates 2/2, advertised to 2/2 Established neighbours |");
+	assert_null(strstr(text, "WARNING"));
+	assert_null(strstr(text, "FRR"));
+	assert_int_equal(st, 0);
+	free(text);
+
+	st = check_bgp_once(e, D, S4, "8.4-bgp-route4-notadvertised.json", S6, R6, &text);
+	expect_text(text, "; 10.53.0.53/32 originated but not advertised to 10.10.11.1: check "
+			  "its route-map out / prefix-list; BGP originates 2/2, advertised to 1/2 "
+			  "Established neighbours |");
+	assert_int_equal(st, 1);
+	free(text);
+
+	st = check_bgp_once(e, D, "8.4-bgp-summary4-down.json", "8.4-bgp-route4-down.json",
+			    "8.4-bgp-summary6-shutdown.json", R6, &text);
+	expect_text(text, "; no Established BGP IPv4 neighbour: nobody hears us; no Established "
+			  "BGP IPv6 neighbour: nobody hears us; BGP originates 2/2, no neighbour "
+			  "Established (2 configured) |");
+	assert_int_equal(st, 1);
+	free(text);
+
+	st = check_bgp_once(e, D, S4, "8.4-bgp-route4-none.json", S6, R6, &text);
+	expect_text(text, "; 10.53.0.53/32 on anycast0 but not originated by bgpd: check "
+			  "'redistribute connected route-map ANYCAST4'; BGP originates 1/2, "
+			  "advertised to 2/2 Established neighbours |");
+	assert_int_equal(st, 1);
+	free(text);
+
+	st = check_bgp_once(e, D, S4, "8.4-bgp-route4-standby.json", S6, R6, &text);
+	expect_text(text, "; 10.53.0.53/32 on anycast0 announced with the standby's prepend (AS "
+			  "path of 3): check route-map ANYCAST4;");
+	assert_int_equal(st, 1);
+	free(text);
+
+	st = check_bgp_once(e, "8.4-bgp-daemons-nobgpd.txt", S4, R4, S6, R6, &text);
+	expect_text(text, "; nothing announces the IPv4 addresses: ospfd does not run and "
+			  "neither does bgpd; nothing announces the IPv6 addresses: ospf6d does "
+			  "not run and neither does bgpd |");
+	assert_int_equal(st, 1);
+	free(text);
+
+	/* an OSPF host: today's text, nothing of BGP; and a host running both */
+	st = check_bgp_once(e, " zebra ospfd ospf6d", S4, R4, S6, R6, &text);
+	expect_text(text, "anycast0; FRR originates 2/2, 1 OSPFv2, 1 OSPFv3 Full neighbours |");
+	assert_null(strstr(text, "BGP"));
+	assert_int_equal(st, 0);
+	free(text);
+	/* a vtysh without "show daemons": as before */
+	st = check_bgp_once(e, "8.4-ospf-external-noinstance.txt", S4, R4, S6, R6, &text);
+	expect_text(text, "anycast0; FRR originates 2/2, 1 OSPFv2, 1 OSPFv3 Full neighbours |");
+	assert_null(strstr(text, "BGP"));
+	assert_int_equal(st, 0);
+	free(text);
+	st = check_bgp_once(e, " zebra ospfd ospf6d bgpd", S4, R4, S6, R6, &text);
+	expect_text(text, "anycast0; FRR originates 2/2, 1 OSPFv2, 1 OSPFv3 Full neighbours; BGP "
+			  "originates 2/2, advertised to 2/2 Established neighbours |");
+	assert_int_equal(st, 0);
+	free(text);
+	/* there, an address bgpd does not originate but ospfd does is carried */
+	st = check_bgp_once(e, " zebra ospfd ospf6d bgpd", S4, "8.4-bgp-route4-none.json", S6, R6,
+			    &text);
+	expect_text(text, "anycast0; FRR originates 2/2, 1 OSPFv2, 1 OSPFv3 Full neighbours; BGP "
+			  "originates 1/1, advertised to 2/2 Established neighbours |");
+	assert_int_equal(st, 0);
+	free(text);
+
+	st = check_bgp_once(e, D, "8.4-bgp-summary-noinstance.json", R4,
+			    "8.4-bgp-summary-noinstance.json", R6, &text);
+	expect_text(text, "; nothing announces the IPv4 addresses: ospfd does not run and bgpd "
+			  "has no IPv4 unicast neighbour;");
+	assert_int_equal(st, 1);
+	free(text);
+
+	fr.mode = FR_SERVFAIL;
+	assert_true(run_until(e, both_standby, 500));
+	st = check_bgp_once(e, D, S4, "8.4-bgp-route4-standby.json", S6,
+			    "8.4-bgp-route6-standby.json", &text);
+	expect_text(text, "; BGP originates 2/2 (2 from the standby interface anycast9, "
+			  "prepended), advertised to 2/2 Established neighbours |");
+	assert_int_equal(st, 1); /* STANDBY is a WARNING of its own */
+	free(text);
+
+	st = check_bgp_once(e, D, S4, "8.4-bgp-route4-standby-noprepend.json", S6,
+			    "8.4-bgp-route6-standby.json", &text);
+	expect_text(text, "; 10.53.0.53/32 standby announced without prepend: check route-map "
+			  "STANDBY4; BGP originates 2/2 (2 from the standby interface anycast9, 1 "
+			  "not prepended)");
+	free(text);
+#undef D
+#undef S4
+#undef S6
+#undef R4
+#undef R6
+}
+
 /* No service: nothing on the host is touched, and STATUS= says why. */
 static void test_no_service(void **state)
 {
@@ -1183,6 +1345,7 @@ int main(void)
 	    T(test_no_service),
 	    T(test_metrics),
 	    T(test_metrics_standby),
+	    T(test_check_bgp),
 	};
 
 	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);

@@ -21,8 +21,7 @@
 #include <unistd.h>
 
 #include "agent/frr.h"
-
-#define DATA "tests/data/frr/"
+#include "tests/frr_test.h"
 
 typedef int (*prefix_walker)(const char *, frr_prefix_cb, void *, char *, size_t);
 typedef int (*nbr_walker)(const char *, int *, char *, size_t);
@@ -38,29 +37,6 @@ static void collect(const struct nl_addr *a, void *data)
 
 	assert_true(g->n < sizeof(g->a) / sizeof(g->a[0]));
 	g->a[g->n++] = *a;
-}
-
-static char *slurp(const char *name)
-{
-	char path[256];
-	FILE *f;
-	char *text;
-	long n;
-
-	snprintf(path, sizeof(path), DATA "%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		print_error("%s: %s (run from the top of the tree)\n", path, strerror(errno));
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	text = malloc((size_t)n + 1);
-	assert_non_null(text);
-	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
-	text[n] = '\0';
-	fclose(f);
-	return text;
 }
 
 /* The walker finds exactly the prefixes in want (NULL-terminated), in that order. */
@@ -352,64 +328,6 @@ static void test_hostile(void **state)
 
 /* --- frr_view_read() over fake vtysh scripts --- */
 
-static char dir[64], data[512];
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static int setup(void **state)
-{
-	char cwd[400];
-
-	(void)state;
-	strcpy(dir, "/tmp/test_frr.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	snprintf(data, sizeof(data), "%s/" DATA, cwd);
-	return 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-/* dir/vtysh: logs its arguments to dir/args, then body with $cmd set to its -c command */
-static const char *script(const char *body)
-{
-	static char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/vtysh", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fprintf(f,
-		"#!/bin/sh\n"
-		"D='%s'; F='%s'\n"
-		"echo \"$@\" >>\"$D/args\"\n"
-		"[ \"$1\" = -N ] && shift 2\n"
-		"cmd=\"$2\"\n"
-		"%s\n",
-		dir, data, body);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(path, 0755), 0);
-	return path;
-}
-
 /* FRR 8.4 with both addresses announced twice: redistributed and on a passive interface. */
 static const char *const frr84 = "case \"$cmd\" in\n"
 				 "'" FRR_OSPF_NBR "') cat \"$F/8.4-ospf-neighbor.json\";;\n"
@@ -421,18 +339,9 @@ static const char *const frr84 = "case \"$cmd\" in\n"
 				 "*) echo \"% Unknown command: $cmd\"; exit 1;;\n"
 				 "esac";
 
-static struct nl_addr addr(const char *s)
-{
-	struct nl_addr a;
-
-	memset(&a, 0xa5, sizeof(a)); /* what lies past an IPv4 address must not matter */
-	assert_int_equal(nl_addr_parse(s, &a), 0);
-	return a;
-}
-
 static void test_view(void **state)
 {
-	struct frr_opts o = {script(frr84), "campus-a", true, true, now_us() + 5000000};
+	struct frr_opts o = {script(frr84), "campus-a", true, true, now_us() + 5000000, NULL, 0};
 	struct nl_addr a4 = addr("10.53.0.53"), a6 = addr("fd53::53"), other = addr("10.53.0.54");
 	struct frr_view v;
 	char args[2048] = "", path[128];
@@ -459,7 +368,9 @@ static void test_view(void **state)
 	assert_non_null(f);
 	assert_true(fread(args, 1, sizeof(args) - 1, f) > 0);
 	fclose(f);
-	assert_string_equal(args, "-N campus-a -c " FRR_OSPF_NBR "\n"
+	/* vtysh without "show daemons" (an unknown command here): ospfd and ospf6d assumed */
+	assert_string_equal(args, "-N campus-a -c " FRR_DAEMONS "\n"
+				  "-N campus-a -c " FRR_OSPF_NBR "\n"
 				  "-N campus-a -c " FRR_OSPF_EXT "\n"
 				  "-N campus-a -c " FRR_OSPF_ROUTER "\n"
 				  "-N campus-a -c " FRR_OSPF6_NBR "\n"
@@ -481,7 +392,7 @@ static void test_view(void **state)
 	memset(args, 0, sizeof(args));
 	assert_true(fread(args, 1, sizeof(args) - 1, f) > 0);
 	fclose(f);
-	assert_string_equal(args, "-c " FRR_OSPF_NBR "\n-c " FRR_OSPF_EXT "\n"
+	assert_string_equal(args, "-c " FRR_DAEMONS "\n-c " FRR_OSPF_NBR "\n-c " FRR_OSPF_EXT "\n"
 				  "-c " FRR_OSPF_ROUTER "\n");
 }
 
@@ -489,7 +400,7 @@ static void test_view(void **state)
 static void test_view_daemon_down(void **state)
 {
 	char body[2048];
-	struct frr_opts o = {NULL, NULL, true, true, now_us() + 5000000};
+	struct frr_opts o = {NULL, NULL, true, true, now_us() + 5000000, NULL, 0};
 	struct nl_addr a4 = addr("10.53.0.53");
 	struct frr_view v;
 
@@ -527,7 +438,7 @@ static void test_view_daemon_down(void **state)
 
 static void test_view_failures(void **state)
 {
-	struct frr_opts o = {"/nonexistent/vtysh", NULL, true, true, now_us() + 5000000};
+	struct frr_opts o = {"/nonexistent/vtysh", NULL, true, true, now_us() + 5000000, NULL, 0};
 	struct frr_view v;
 	char path[128];
 
@@ -604,7 +515,7 @@ static void test_view_deadline(void **state)
 	snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
 		uint64_t start = now_us();
-		struct frr_opts o = {script(bodies[i]), NULL, true, true, start + 1000000};
+		struct frr_opts o = {script(bodies[i]), NULL, true, true, start + 1000000, NULL, 0};
 		struct frr_view v;
 
 		assert_int_equal(frr_view_read(&o, &v), 0);
