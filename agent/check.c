@@ -506,8 +506,8 @@ static void check_services(struct check *c)
 		TEXT(c, ", %zu/%zu addresses on %s", present, s->naddrs, cfg->interface);
 		if (standby)
 			TEXT(c,
-			     ", %zu announced through the standby interface %s (at the standby "
-			     "metric: used only where no healthy instance is left)",
+			     ", %zu announced through the standby interface %s (the standby "
+			     "announcement: used only where no healthy instance is left)",
 			     standby, cfg->standby_interface);
 		for (size_t j = s->first; j < s->first + s->naddrs; j++)
 			if (c->addrs[j].conflict)

@@ -77,7 +77,7 @@ static void status_addresses(const struct cfg *cfg, const struct state *st, FILE
 			!p	     ? "not announced"
 			: p->standby ? "announced through the standby interface "
 				     : "announced on ",
-			p ? p->ifname : "", p && p->standby ? " (at the standby metric)" : "");
+			p ? p->ifname : "", p && p->standby ? " (the standby announcement)" : "");
 	}
 	for (size_t k = 0; k < st->nplaced; k++)
 		if (!listed || !listed[k])
