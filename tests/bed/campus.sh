@@ -496,7 +496,10 @@ unbound_cont() { _cp_host "$1" >/dev/null && _cp_signal "h$1" "$(_cp_ub_pidfile 
 # servfail_on H: unbound of host H answers SERVFAIL for the probe name from now on, without a
 # restart: the name's local data and zone type are saved, the name becomes a
 # transparent zone of its own without data, forwarded to loopback, which unbound refuses
-# to query (do-not-query-localhost), so it SERVFAILs at once.
+# to query (do-not-query-localhost), so it SERVFAILs at once. A probe that arrives between
+# the data's removal and the forward goes to recursion: with a default route (the BGP
+# mode's hosts) that waits for the root servers' timeouts, and later queries for the name
+# join it. The request list is flushed at the end, so none waits.
 servfail_on() {
 	local hs ns dir
 	hs=$(_cp_host "$1") || return 1
@@ -509,7 +512,9 @@ servfail_on() {
 		ub_control "$ns" "$dir" local_data_remove "$CP_PROBE_NAME" >/dev/null &&
 		${CP_SERVFAIL_MARK:-:} &&
 		ub_control "$ns" "$dir" local_zone "$CP_PROBE_NAME" transparent >/dev/null &&
-		ub_control "$ns" "$dir" forward_add "$CP_PROBE_NAME" 127.0.0.1@9 >/dev/null
+		ub_control "$ns" "$dir" forward_add "$CP_PROBE_NAME" 127.0.0.1@9 >/dev/null &&
+		ub_control "$ns" "$dir" flush "$CP_PROBE_NAME" >/dev/null &&
+		ub_control "$ns" "$dir" flush_requestlist >/dev/null
 }
 
 # servfail_off H: puts back what servfail_on saved. Both run the command in

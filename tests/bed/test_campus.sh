@@ -247,8 +247,8 @@ check_once_ha() { # check_once_ha CONF -> $co_st, $co_out
 vtysh_ha() { vtysh -N "$(_cp_ns ha)" -c 'configure terminal' "$@" >/dev/null; }
 # What --check-once says of FRR when all is well, and of the standby (each way of announcing).
 if [ "$CAMPUS_FRR" = bgp ]; then
-	CO_OK='BGP originates 2/2, advertised to every Established neighbour (1 IPv4, 1 IPv6)'
-	CO_SB='BGP originates 2/2 (2 from the standby interface anycast-sb, prepended)'
+	CO_OK='BGP originates 2/2, advertised to 2/2 Established neighbours'
+	CO_SB="BGP originates 2/2 (2 from the standby interface $CP_SB, prepended), advertised to 2/2 Established neighbours"
 else
 	CO_OK='FRR originates 2/2, 1 OSPFv2, 1 OSPFv3 Full neighbours'
 	CO_SB="FRR originates 2/2 (2 from the standby interface $CP_SB)"
@@ -284,6 +284,23 @@ vtysh_ha "${FRR_ON[@]}"
 tap_check "check-once: $FRR_WHAT restored: OK again, route back on ra (15 s)" \
 	wait_for 15 eval 'check_once_ha "$(_cp_dir ha)/agent.conf"; [ "$co_st" = 0 ] &&
 		route_host_is ra "$CP_A4" a'
+if [ "$CAMPUS_FRR" = bgp ]; then
+	# an out policy that lets nothing through to the IPv4 neighbour: check-once names it
+	vtysh_ha -c "router bgp $CP_BGP_AS_HOSTS" -c 'address-family ipv4 unicast' \
+		-c 'neighbor 10.10.11.1 route-map IMPORT-NONE out'
+	not_advertised() {
+		check_once_ha "$(_cp_dir ha)/agent.conf"
+		[ "$co_st" = 1 ] && [[ $co_out == *"$CP_A4/32 originated but not advertised to 10.10.11.1"* ]]
+	}
+	tap_check "check-once: nothing sent to ra's IPv4 session: WARNING naming the neighbour 10.10.11.1 (5 s)" \
+		wait_for 5 not_advertised
+	tap_diag "$co_out"
+	vtysh_ha -c "router bgp $CP_BGP_AS_HOSTS" -c 'address-family ipv4 unicast' \
+		-c 'neighbor 10.10.11.1 route-map EXPORT4 out'
+	tap_check "check-once: the out policy restored: OK again, route back on ra (15 s)" \
+		wait_for 15 eval 'check_once_ha "$(_cp_dir ha)/agent.conf"; [ "$co_st" = 0 ] &&
+			route_host_is ra "$CP_A4" a'
+fi
 sed 's|^vtysh = .*|vtysh = /nonexistent/vtysh|' "$(_cp_dir ha)/agent.conf" >"$T/novtysh.conf"
 check_once_ha "$T/novtysh.conf"
 # not checked is no OK: the routers may not hear of the addresses at all
