@@ -425,7 +425,7 @@ static int frr_ask_bgp_addr(const struct frr_opts *o, struct frr_view *v, const 
 {
 	struct frr_bgp_addr *b = &v->bgp[v->nbgp];
 	char cmd[96], buf[NL_ADDRSTRLEN], *text = NULL, why[160], err[sizeof(v->error)] = "";
-	struct frr_bgp_path best;
+	struct frr_bgp_path best = {0};
 	int ret;
 
 	snprintf(cmd, sizeof(cmd), a->family == AF_INET ? FRR_BGP_ROUTE4 : FRR_BGP_ROUTE6,

@@ -45,7 +45,7 @@ int frr_bgp_summary(const char *json, int family, uint32_t *as, int *peers, frr_
 	struct frr_walk w = {.cmd = family == AF_INET ? FRR_BGP_SUMMARY4 : FRR_BGP_SUMMARY6,
 			     .err = err,
 			     .errlen = errlen};
-	struct json_object *root, *list, *num = NULL, *state;
+	struct json_object *root, *list, *num = NULL, *state = NULL;
 	char p[FRR_PATHLEN];
 	int64_t v = 0;
 	int ret = frr_parse(&w, json, &root);
@@ -105,7 +105,7 @@ static int frr_bgp_adv(struct frr_walk *w, struct json_object *o, const char *pa
 static int frr_bgp_path(struct frr_walk *w, struct json_object *path, const char *p,
 			struct frr_bgp_path *best, frr_name_cb cb)
 {
-	struct json_object *bp, *overall = NULL, *src, *asp, *len;
+	struct json_object *bp, *overall = NULL, *src = NULL, *asp = NULL, *len = NULL;
 	char q[FRR_PATHLEN];
 	int64_t n;
 	int ret = frr_want(w, path, p, json_type_object);
