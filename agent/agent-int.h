@@ -117,6 +117,16 @@ const char *svc_why(const struct svc *s, const struct hc_result *r, char *buf, s
 void svc_resolver(const struct cfg_service *c, struct nl_addr *addr, uint16_t *port);
 /* Starts over as up (adopted addresses) or down (back from maintenance: `rise` probes). */
 void svc_reset(struct svc *s, bool up);
+/* service.c, for deep.c: arms one of s's timers (an error is logged); the verdict after
+ * either probe's result (deep: it came from the deep probe). */
+void svc_arm_at(struct loop_watch *t, struct svc *s, uint64_t at_us);
+void svc_verdict(struct svc *s, const struct hc_result *r, bool deep);
+/* deep.c: the deep probe's result, timer and fd callbacks; after a reload (s->cfg already
+ * the new one, old the one before). */
+void svc_deep_result(const struct hc_result *r, void *data);
+void svc_deep_timer(void *data);
+void svc_deep_readable(int fd, uint32_t events, void *data);
+void svc_deep_commit(struct svc *s, const struct cfg_service *old);
 
 /* Where each configured address is, as far as the agent knows (its own changes, the
  * kernel's events and dumps). Parallel to cfg->addrs. */
