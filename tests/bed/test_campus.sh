@@ -694,10 +694,15 @@ for p in sba4 sba6 sbb4 sbb6; do
 	digloop_stop "${!p}" "$T/$p"
 	lost=$(awk -v t="$ta" '$2 < t && $3 !~ /^resolver-/' "$T/$p" | wc -l)
 	back=$(awk -v t="$ta" '$2 >= t && $3 !~ /^resolver-/' "$T/$p" | wc -l)
-	# KNOWN: in the intra-area variant ospf6d (FRR 8.4) sometimes leaves the IPv6 route
-	# unreachable for tens of ms while the stub prefix moves between the two interfaces
-	# (seen: 0 to 6 queries at 100 q/s); bench/results-12.md reports it. IPv4 and the
-	# external variant keep issue 12's bound.
+	# KNOWN, intra-area variant: A's and B's router LSAs change ~30 ms apart, and the
+	# routers' SPFs (throttled: 0, then a 50 ms hold that doubles) can disagree for up to
+	# ~170 ms: ra already sends client a's flows to the core, the core still balances them
+	# back to ra. A raw socket in client a's namespace saw ICMPv6 time exceeded from the
+	# core's end of the core-ra link (the kernel rate-limits those, so most of the loop's
+	# victims show as LOST); an IPv4 loss of the same shape (9) was not captured. 0-17
+	# queries per prober at 100 q/s, most runs 0 (bench/results-14.md). The routers', not
+	# the agent's: the hosts move their addresses in a few ms. The external variant keeps
+	# issue 12's bound.
 	bound=3
 	if [ "$CAMPUS_FRR" = bgp ] && [ "${CAMPUS_BGP_SITES:-direct}" = core ]; then
 		# the same micro-loop as in the maintenance drain, when A's standby makes ra
@@ -706,9 +711,9 @@ for p in sba4 sba6 sbb4 sbb6; do
 		[ "$loop" -gt 0 ] && tap_diag "KNOWN: $loop of $p's queries answered by ICMP during the routers' switch (BGP micro-loop)"
 		bound=$((3 + BGP_LOOP_MAX))
 	fi
-	if [ "$CAMPUS_FRR" = intra ] && [ "${p: -1}" = 6 ]; then
-		bound=8
-		[ "$lost" -gt 3 ] && tap_diag "KNOWN: $lost IPv6 queries lost by $p while the intra-area stub moved (ospf6d), more than issue 12's 3"
+	if [ "$CAMPUS_FRR" = intra ]; then
+		bound=20
+		[ "$lost" -gt 3 ] && tap_diag "KNOWN: $lost queries lost by $p while the intra-area routers' SPFs disagreed (a loop between ra and the core), more than issue 12's 3"
 	fi
 	tap_check "every instance failing, $p: at most $bound of $(awk -v t="$ta" '$2 < t' "$T/$p" | wc -l) queries lost ($lost; answers: $(digloop_runs "$T/$p" | cut -c1-160))" \
 		test "$lost" -le "$bound"
