@@ -135,10 +135,11 @@ struct agent_addr {
 	char ifname[IFNAMSIZ];
 	/* The standby routes (nl_standby_add()) go through this link; 0: none. */
 	unsigned sb;
-	uint64_t await_us; /* sb waits for the kernel's report of the address until then */
-	/* standby_announce = address: the address on ifindex waits for the kernel's report
-	 * of the one on sb until then (the same DAD work, the other way round) */
-	uint64_t sb_await_us;
+	/* A move between the interface and the standby: the newer announcement is the
+	 * address on await_if, which the kernel reports (IPv6: after its DAD work, and FRR
+	 * hears no sooner); the older one stays until that report, or until await_us. */
+	unsigned await_if;
+	uint64_t await_us;
 	bool conflict; /* the kernel holds it with another prefix length */
 	bool deaf;     /* nothing listens on its port 53: not announced (listen.c) */
 };

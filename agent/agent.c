@@ -256,6 +256,19 @@ static int agent_standby_add(struct agent *a, struct agent_addr *st, const struc
 	return ret;
 }
 
+/* The older announcement of st waits for the kernel's report of the newer one, the
+ * address on ifindex (agent_addr_event), at the latest until the next retry. */
+static void agent_await(struct agent_addr *st, unsigned ifindex)
+{
+	st->await_if = ifindex;
+	st->await_us = loop_now_us() + AGENT_RETRY_US;
+}
+
+static bool agent_awaiting(const struct agent_addr *st, unsigned ifindex)
+{
+	return st->await_us && st->await_if == ifindex && loop_now_us() < st->await_us;
+}
+
 static int agent_standby_del(struct agent *a, struct agent_addr *st, const struct nl_addr *addr,
 			     unsigned drain_ms)
 {
@@ -267,7 +280,6 @@ static int agent_standby_del(struct agent *a, struct agent_addr *st, const struc
 	}
 	st->sb = 0;
 	st->await_us = 0;
-	st->sb_await_us = 0;
 	return ret;
 }
 
@@ -319,15 +331,12 @@ int agent_reconcile(struct agent *a)
 				ret = agent_standby_add(a, st, addr, sb);
 			failed += ret < 0;
 			changed += ret == 0;
-			/* As an address on the standby interface, it is announced once the
-			 * kernel has reported it (an IPv6 one after its DAD work;
-			 * agent_addr_event): until then the address stays where it is. At the
-			 * latest at the retry. */
+			/* as an address on the standby interface: the address leaves the
+			 * interface once the kernel has reported that one */
 			if (ret == 0 && a->cfg->standby_address)
-				st->sb_await_us = loop_now_us() + AGENT_RETRY_US;
+				agent_await(st, sb);
 		}
-		if (have && !want && st->sb == sb && st->sb_await_us &&
-		    loop_now_us() < st->sb_await_us) {
+		if (have && !want && st->sb == sb && agent_awaiting(st, sb)) {
 			awaiting++;
 			continue;
 		}
@@ -344,17 +353,14 @@ int agent_reconcile(struct agent *a)
 			placed = agent_place(a, i, want);
 			failed += placed < 0;
 			changed += placed == 0;
-			/* The standby announcement goes once the kernel has reported the address
-			 * (agent_addr_event): it reports an IPv6 address, and routes to it, only
-			 * after its DAD work has run, and FRR hears of it no sooner. At the
-			 * latest at the next retry. */
+			/* the standby announcement goes once the kernel has reported this */
 			if (placed == 0 && st->sb)
-				st->await_us = loop_now_us() + AGENT_RETRY_US;
+				agent_await(st, want);
 		}
 		if (st->sb && st->sb != sb) {
 			if (want && st->ifindex != want)
 				continue; /* the interface did not take it: keep that */
-			if (st->await_us && loop_now_us() < st->await_us) {
+			if (agent_awaiting(st, st->ifindex)) {
 				awaiting++;
 				continue;
 			}

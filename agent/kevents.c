@@ -11,13 +11,12 @@ static void agent_forget_link(struct agent *a, unsigned ifindex)
 {
 	/* a standby announcement through it lost its route, not its local route: sb stays,
 	 * so that the reconcile removes that */
-	for (size_t i = 0; i < a->cfg->naddrs; i++)
-		if (a->addrs[i].ifindex == ifindex) {
+	for (size_t i = 0; i < a->cfg->naddrs; i++) {
+		if (a->addrs[i].await_if == ifindex)
+			a->addrs[i].await_us = 0; /* its report will never come */
+		if (a->addrs[i].ifindex == ifindex)
 			a->addrs[i].ifindex = 0;
-			a->addrs[i].await_us = 0;
-		} else if (a->addrs[i].sb == ifindex) {
-			a->addrs[i].sb_await_us = 0; /* its report will never come */
-		}
+	}
 	for (size_t i = 0; i < a->norphans;)
 		/* a standby's local route outlives the link: that orphan stays */
 		if (a->orphans[i].ifindex == ifindex && !a->orphans[i].standby)
@@ -93,15 +92,13 @@ static void agent_addr_event(struct agent *a, const struct nl_event *ev)
 	}
 	st = &a->addrs[i];
 	nl_addr_str(&ev->addr, buf, sizeof(buf));
-	if (ev->type == NL_EV_NEWADDR && st->await_us && st->ifindex == ev->ifindex) {
-		st->await_us = 0; /* reported: the standby announcement can go */
-		a->dirty = true;
-	} else if (ev->type == NL_EV_NEWADDR && st->sb_await_us && st->sb == ev->ifindex) {
-		st->sb_await_us = 0; /* reported: the address can leave its interface */
+	if (ev->type == NL_EV_NEWADDR && st->await_us && st->await_if == ev->ifindex) {
+		st->await_us = 0; /* reported: the older announcement can go */
 		a->dirty = true;
 	} else if (ev->type == NL_EV_DELADDR && st->ifindex == ev->ifindex) {
+		if (st->await_if == st->ifindex)
+			st->await_us = 0;
 		st->ifindex = 0;
-		st->await_us = 0;
 		a->dirty = true;
 		if (agent_want(a, (size_t)i, &sb))
 			log_addr(LOG_WARNING, a->svcs[a->cfg->addrs[i].svc]->cfg->name, buf,
