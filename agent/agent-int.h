@@ -198,6 +198,10 @@ int agent_link(struct agent *a);
 int agent_standby_link(struct agent *a);
 /* Reads what the kernel holds on the interface. */
 int agent_read_addrs(struct agent *a);
+/* An address (or its standby announcement, standby) on ifindex that the agent must remove
+ * though no configured address is there any more: retried by every reconcile. -ENOMEM. */
+int agent_orphan_add(struct agent *a, const struct nl_addr *addr, unsigned ifindex,
+		     const char *ifname, bool standby);
 /* Whether s's addresses belong on the standby interface now. */
 bool agent_svc_standby(const struct agent *a, const struct svc *s);
 /* nl_addr_dump() callback: a configured address found on the interface. */

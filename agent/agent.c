@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
@@ -254,6 +256,20 @@ static int agent_standby_add(struct agent *a, struct agent_addr *st, const struc
 	}
 	st->sb = sb;
 	return ret;
+}
+
+int agent_orphan_add(struct agent *a, const struct nl_addr *addr, unsigned ifindex,
+		     const char *ifname, bool standby)
+{
+	struct agent_orphan *o = realloc(a->orphans, (a->norphans + 1) * sizeof(*o));
+
+	if (!o)
+		return -ENOMEM;
+	a->orphans = o;
+	o[a->norphans] =
+	    (struct agent_orphan){.addr = *addr, .ifindex = ifindex, .standby = standby};
+	snprintf(o[a->norphans++].ifname, IFNAMSIZ, "%s", ifname);
+	return 0;
 }
 
 /* The older announcement of st waits for the kernel's report of the newer one, the

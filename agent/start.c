@@ -123,7 +123,6 @@ static int agent_take_over(struct agent *a, const struct state *prev)
 	for (size_t i = 0; i < prev->nplaced; i++) {
 		const struct state_addr *p = &prev->placed[i];
 		ssize_t k = cfg_addr_find(a->cfg, &p->addr);
-		struct agent_orphan *o;
 
 		/* a standby announcement of a configured address: the reconcile decides */
 		if (p->standby && k >= 0) {
@@ -138,13 +137,10 @@ static int agent_take_over(struct agent *a, const struct state *prev)
 			}
 			continue;
 		}
-		o = realloc(a->orphans, (a->norphans + 1) * sizeof(*o));
-		if (!o)
-			continue;
-		a->orphans = o;
-		o[a->norphans++] =
-		    (struct agent_orphan){p->addr, p->ifindex, {0}, .standby = p->standby};
-		memcpy(o[a->norphans - 1].ifname, p->ifname, IFNAMSIZ);
+		/* not configured any more: retried until gone; without memory the start fails
+		 * and the state file still lists it for the next one */
+		if (agent_orphan_add(a, &p->addr, p->ifindex, p->ifname, p->standby) < 0)
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -178,10 +174,19 @@ static int agent_adopt(struct agent *a)
 		return ret;
 	/* standby routes no state file vouches for (it was lost): ours by their protocol, and
 	 * nobody else's to keep */
-	for (size_t i = 0; a->cfg->standby_interface[0] && i < a->cfg->naddrs; i++)
-		if (!a->addrs[i].sb &&
-		    act_standby_del(a->act, a->standby.ifindex, &a->cfg->addrs[i].addr, 0) == 0)
+	for (size_t i = 0; a->cfg->standby_interface[0] && i < a->cfg->naddrs; i++) {
+		const struct nl_addr *addr = &a->cfg->addrs[i].addr;
+
+		if (a->addrs[i].sb)
+			continue;
+		ret = act_standby_del(a->act, a->standby.ifindex, addr, 0);
+		if (ret == 0)
 			log_info("removed a standby announcement no state file listed");
+		/* not removed now: an orphan, retried with the others until it is gone */
+		if (ret < 0 && agent_orphan_add(a, addr, a->standby.ifindex,
+						a->cfg->standby_interface, true) < 0)
+			return -ENOMEM;
+	}
 	state_handover_clear(a->state_dir);
 	for (size_t i = 0; i < a->nsvcs; i++) {
 		const struct cfg_service *c = a->svcs[i]->cfg;

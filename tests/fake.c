@@ -341,6 +341,8 @@ int nl_standby_del(struct nl *nl, unsigned ifindex, const struct nl_addr *a)
 
 	(void)nl;
 	(void)ifindex;
+	if (fk.del_err)
+		return fk.del_err;
 	if (i < 0)
 		return 1;
 	fk.standby[i] = fk.standby[--fk.nstandby];

@@ -824,6 +824,21 @@ static void test_standby_leftovers(void **state)
 	assert_int_equal(fk.nstandby, 0);
 
 	assert_true(run_until(e, both_standby, 500));
+	/* the same, the kernel refusing at first: they stay orphans, retried until gone */
+	agent_destroy(e->a);
+	e->a = NULL;
+	e->tick = NULL;
+	assert_int_equal(unlink(path), 0);
+	fk.del_err = -EPERM;
+	fr.mode = FR_OK;
+	e->a = new_agent(e);
+	assert_int_equal(agent_start(e->a), 0);
+	assert_int_equal(fk.nstandby, 2);
+	assert_false(run_until(e, standby_empty, 200));
+	fk.del_err = 0;
+	assert_true(run_until(e, both_on_only, 1500));
+	fr.mode = FR_SERVFAIL;
+	assert_true(run_until(e, both_standby, 500));
 	/* a reload that drops an address in standby: its announcement goes (an orphan), the
 	 * other stays */
 	write_conf(e, A4, "standby_interface = anycast9");
