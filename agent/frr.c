@@ -373,9 +373,14 @@ static void frr_ask_daemons(const struct frr_opts *o, struct frr_view *v)
 }
 
 /* bgpd's neighbours in state Established, and which of them an address goes to. */
+struct frr_peer {
+	char name[64];
+	bool seen; /* the address being asked about goes to it */
+	bool all;  /* every originated address so far goes to it */
+};
+
 struct frr_peers {
-	char (*name)[64];
-	bool *seen, *all; /* all: every originated address so far goes to that neighbour */
+	struct frr_peer *p;
 	size_t n, cap;
 	bool nomem;
 };
@@ -386,24 +391,17 @@ static void frr_peer_add(const char *name, void *data)
 
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 4;
-		char(*n)[64] = reallocarray(p->name, cap, sizeof(*n));
-		bool *s = n ? reallocarray(p->seen, cap, sizeof(*s)) : NULL;
-		bool *all = s ? reallocarray(p->all, cap, sizeof(*all)) : NULL;
+		struct frr_peer *n = reallocarray(p->p, cap, sizeof(*n));
 
-		if (n)
-			p->name = n;
-		if (s)
-			p->seen = s;
-		if (!all) {
+		if (!n) {
 			p->nomem = true;
 			return;
 		}
-		p->all = all;
+		p->p = n;
 		p->cap = cap;
 	}
-	snprintf(p->name[p->n], sizeof(p->name[p->n]), "%s", name);
-	p->all[p->n] = true;
-	p->seen[p->n++] = false;
+	p->p[p->n] = (struct frr_peer){.all = true};
+	snprintf(p->p[p->n++].name, sizeof(p->p[0].name), "%s", name);
 }
 
 /* The summary and advertisedTo name a neighbour alike; compared as addresses all the same. */
@@ -414,9 +412,9 @@ static void frr_peer_seen(const char *name, void *data)
 	bool addr = nl_addr_parse(name, &a) == 0;
 
 	for (size_t i = 0; i < p->n; i++)
-		if (!strcmp(p->name[i], name) ||
-		    (addr && nl_addr_parse(p->name[i], &b) == 0 && nl_addr_equal(&a, &b)))
-			p->seen[i] = true;
+		if (!strcmp(p->p[i].name, name) ||
+		    (addr && nl_addr_parse(p->p[i].name, &b) == 0 && nl_addr_equal(&a, &b)))
+			p->p[i].seen = true;
 }
 
 /* One address of a family bgpd has neighbours for: v->bgp[v->nbgp++]. */
@@ -431,7 +429,7 @@ static int frr_ask_bgp_addr(const struct frr_opts *o, struct frr_view *v, const 
 	snprintf(cmd, sizeof(cmd), a->family == AF_INET ? FRR_BGP_ROUTE4 : FRR_BGP_ROUTE6,
 		 nl_addr_str(a, buf, sizeof(buf)));
 	for (size_t i = 0; i < est->n; i++)
-		est->seen[i] = false;
+		est->p[i].seen = false;
 	ret = frr_vtysh(o, cmd, &text, why, sizeof(why));
 	if (ret == 0)
 		ret = frr_bgp_route(text, cmd, &best, frr_peer_seen, est, err, sizeof(err));
@@ -445,10 +443,10 @@ static int frr_ask_bgp_addr(const struct frr_opts *o, struct frr_view *v, const 
 	b->originated = best.sourced;
 	b->aslen = best.aslen;
 	for (size_t i = 0; i < est->n && b->originated; i++) {
-		est->all[i] &= est->seen[i];
-		b->advertised += est->seen[i];
-		if (!est->seen[i] && !b->missing[0])
-			snprintf(b->missing, sizeof(b->missing), "%s", est->name[i]);
+		est->p[i].all &= est->p[i].seen;
+		b->advertised += est->p[i].seen;
+		if (!est->p[i].seen && !b->missing[0])
+			snprintf(b->missing, sizeof(b->missing), "%s", est->p[i].name);
 	}
 	v->nbgp++;
 	return 0;
@@ -478,10 +476,8 @@ static int frr_ask_bgp(const struct frr_opts *o, struct frr_view *v, int family)
 		if (o->addrs[i].family == family)
 			ret = frr_ask_bgp_addr(o, v, &o->addrs[i], &est);
 	for (size_t i = 0; ret == 0 && as && i < est.n; i++)
-		heard += est.all[i];
-	free(est.name);
-	free(est.seen);
-	free(est.all);
+		heard += est.p[i].all;
+	free(est.p);
 	if (ret < 0) {
 		v->nbgp = start; /* that family's view is incomplete */
 		return ret;
