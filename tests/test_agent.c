@@ -659,6 +659,21 @@ static const char *svc_state_of(struct env *e)
 	return svc_state_name(agent_svc_state(e->a, e->a->svcs[0]));
 }
 
+/* A move between the interface and the standby with the kernel slow to report: with the
+ * resolver in mode, the new announcement comes (new), the old one stays (done is false)
+ * until the kernel's reports are read, and nothing is left announced nowhere meanwhile. */
+static void move_reported(struct env *e, enum fake_resolver mode, bool (*new)(struct env *),
+			  bool (*done)(struct env *))
+{
+	fk.hold_events = true;
+	fr.mode = mode;
+	assert_true(run_until(e, new, 500));
+	assert_false(run_until(e, done, 100));
+	fk_release_events();
+	assert_true(run_until(e, done, 100));
+	assert_int_equal(fk.watch_gaps, 0);
+}
+
 /* standby_interface: a resolver that answers SERVFAIL moves its addresses to the standby
  * interface, never leaving them on no link in between, and back when it recovers; one that
  * is gone (nothing listens) is withdrawn from there; maintenance withdraws; a restarted
@@ -695,13 +710,7 @@ static void test_standby(void **state)
 		free(text);
 	}
 	/* the old copy stays until the kernel has reported the new one (IPv6: after DAD) */
-	fk.hold_events = true;
-	fr.mode = FR_OK;
-	assert_true(run_until(e, both_on, 500));
-	assert_false(run_until(e, standby_empty, 100));
-	fk_release_events();
-	assert_true(run_until(e, both_on_only, 100));
-	assert_int_equal(fk.watch_gaps, 0);
+	move_reported(e, FR_OK, both_on, both_on_only);
 
 	/* gone: nothing listens any more */
 	fr.mode = FR_SERVFAIL;
@@ -781,22 +790,10 @@ static void test_standby_address(void **state)
 	fr.mode = FR_SERVFAIL;
 	assert_true(run_until(e, both_sb_addr, 500));
 	assert_string_equal(svc_state_of(e), "standby");
-	fk.hold_events = true;
-	fr.mode = FR_OK;
-	assert_true(run_until(e, both_on, 500));
-	assert_false(run_until(e, both_on_no_sb_addr, 100));
-	fk_release_events();
-	assert_true(run_until(e, both_on_no_sb_addr, 100));
-	assert_int_equal(fk.watch_gaps, 0);
+	move_reported(e, FR_OK, both_on, both_on_no_sb_addr);
 	/* and on the way out: the address leaves anycast0 once the kernel has reported it on
 	 * the standby interface (IPv6: after DAD), not when the add returns */
-	fk.hold_events = true;
-	fr.mode = FR_SERVFAIL;
-	assert_true(run_until(e, both_on_and_sb_addr, 500));
-	assert_false(run_until(e, both_sb_addr, 100));
-	fk_release_events();
-	assert_true(run_until(e, both_sb_addr, 100));
-	assert_int_equal(fk.watch_gaps, 0);
+	move_reported(e, FR_SERVFAIL, both_on_and_sb_addr, both_sb_addr);
 	fr.deaf = true;
 	assert_true(run_until(e, nothing_anywhere, 500));
 }
